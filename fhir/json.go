@@ -1,0 +1,269 @@
+package fhir
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Decode parses one JSON object into the generic resource representation
+// (see the package comment). It rejects anything that is not exactly one
+// JSON object, and objects nested deeper than maxDepth (0 means 64). The error
+// is an *Error with code structure that says where parsing failed.
+func Decode(data []byte, maxDepth int) (map[string]any, error) {
+	if maxDepth <= 0 {
+		maxDepth = 64
+	}
+	if !utf8.Valid(data) {
+		return nil, Errorf(IssueStructure, "the body is not valid UTF-8")
+	}
+	if d := jsonDepth(data); d > maxDepth {
+		return nil, Errorf(IssueTooCostly, "JSON nesting depth %d exceeds the limit of %d", d, maxDepth).WithStatus(413)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, jsonError(data, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, Errorf(IssueStructure, "unexpected data after the JSON object at offset %d", dec.InputOffset())
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, Errorf(IssueStructure, "the body must be a JSON object, not %s", jsonKind(v))
+	}
+	return m, nil
+}
+
+// jsonDepth returns the maximal nesting depth of objects and arrays in data,
+// skipping string contents. It is a cheap guard run before decoding.
+func jsonDepth(data []byte) int {
+	depth, maxd := 0, 0
+	inStr, esc := false, false
+	for _, c := range data {
+		if inStr {
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inStr = true
+		case '{', '[':
+			depth++
+			if depth > maxd {
+				maxd = depth
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return maxd
+}
+
+func jsonError(data []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line, col := lineCol(data, se.Offset)
+		return Errorf(IssueStructure, "malformed JSON at line %d, column %d: %s", line, col, se.Error())
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return Errorf(IssueStructure, "malformed JSON: the body is empty or ends too early")
+	}
+	return Errorf(IssueStructure, "malformed JSON: %s", err.Error())
+}
+
+func lineCol(data []byte, off int64) (int, int) {
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	line, col := 1, 1
+	for _, c := range data[:off] {
+		if c == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case []any:
+		return "an array"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case json.Number:
+		return "a number"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// Marshal encodes a resource compactly, with resourceType, id and meta first
+// and every other object key in sorted order, so equal resources always
+// encode to equal bytes.
+func Marshal(v any) []byte {
+	var b bytes.Buffer
+	b.Grow(1024)
+	writeJSON(&b, v)
+	return b.Bytes()
+}
+
+// MarshalIndent is Marshal with two-space indentation (for _pretty).
+func MarshalIndent(v any) []byte {
+	var out bytes.Buffer
+	if err := json.Indent(&out, Marshal(v), "", "  "); err != nil {
+		// Marshal always produces valid JSON; fall back to the compact form.
+		return Marshal(v)
+	}
+	return out.Bytes()
+}
+
+var leadingKeys = []string{"resourceType", "id", "meta"}
+
+func writeJSON(b *bytes.Buffer, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		if x {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case json.Number:
+		b.WriteString(string(x))
+	case string:
+		writeString(b, x)
+	case float64:
+		b.WriteString(strconv.FormatFloat(x, 'g', -1, 64))
+	case int:
+		b.WriteString(strconv.Itoa(x))
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeJSON(b, e)
+		}
+		b.WriteByte(']')
+	case []map[string]any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeJSON(b, e)
+		}
+		b.WriteByte(']')
+	case []string:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeString(b, e)
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		writeObject(b, x)
+	case json.RawMessage:
+		b.Write(x)
+	default:
+		raw, err := json.Marshal(x)
+		if err != nil {
+			b.WriteString("null")
+			return
+		}
+		b.Write(raw)
+	}
+}
+
+func writeObject(b *bytes.Buffer, m map[string]any) {
+	b.WriteByte('{')
+	first := true
+	put := func(k string, v any) {
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		writeString(b, k)
+		b.WriteByte(':')
+		writeJSON(b, v)
+	}
+	for _, k := range leadingKeys {
+		if v, ok := m[k]; ok {
+			put(k, v)
+		}
+	}
+	var keysBuf [32]string
+	keys := keysBuf[:0]
+	for k := range m {
+		if k != "resourceType" && k != "id" && k != "meta" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		put(k, m[k])
+	}
+	b.WriteByte('}')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// writeString writes s as a JSON string. It escapes the characters JSON
+// requires and <, >, & is left as is (FHIR narrative is XHTML in a string).
+func writeString(b *bytes.Buffer, s string) {
+	b.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b.WriteString(s[start:i])
+		switch c {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			b.WriteString(`\u00`)
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&0xF])
+		}
+		start = i + 1
+	}
+	b.WriteString(s[start:])
+	b.WriteByte('"')
+}

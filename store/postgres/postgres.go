@@ -1,0 +1,65 @@
+// Package postgres is Yitong's PostgreSQL storage backend, for deployments
+// with several application nodes and regional scale. It shares its SQL with
+// the SQLite backend through store/sqlstore.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+
+	"github.com/yitong-health/yitong/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Dialect returns the PostgreSQL dialect of sqlstore.
+func Dialect() *sqlstore.Dialect {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err) // the embedded folder always exists
+	}
+	return &sqlstore.Dialect{
+		Name:             "postgres",
+		Numbered:         true,
+		Migrations:       sub,
+		MaxParams:        65535,
+		LockSQL:          `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`,
+		MigrationLockSQL: `SELECT pg_advisory_xact_lock(7363462020)`,
+		ReadTx:           &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
+		WriteTx:          &sql.TxOptions{Isolation: sql.LevelReadCommitted},
+		IsRetryable: func(err error) bool {
+			var pe *pgconn.PgError
+			// 40001 serialization_failure, 40P01 deadlock_detected
+			return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+		},
+	}
+}
+
+// Open connects to the PostgreSQL database at url (postgres://…), applies
+// migrations and returns the store. now is the clock (nil: time.Now).
+func Open(ctx context.Context, url string, now func() time.Time) (*sqlstore.Store, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(32)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("postgres: connect: %w", err), db.Close())
+	}
+	d := Dialect()
+	if err := sqlstore.Migrate(ctx, db, d); err != nil {
+		return nil, errors.Join(fmt.Errorf("postgres: %w", err), db.Close())
+	}
+	return sqlstore.New(d, db, db, now), nil
+}

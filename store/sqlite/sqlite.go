@@ -1,0 +1,83 @@
+// Package sqlite is Yitong's embedded storage backend: store.Store on an
+// SQLite file in WAL mode with synchronous=FULL, so that every acknowledged
+// write survives a crash or power loss. Writes go through one connection
+// (SQLite allows one writer); reads use a pool of connections that see
+// consistent snapshots.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+
+	"github.com/yitong-health/yitong/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Dialect returns the SQLite dialect of sqlstore.
+func Dialect() *sqlstore.Dialect {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err) // the embedded folder always exists
+	}
+	return &sqlstore.Dialect{
+		Name:       "sqlite",
+		Migrations: sub,
+		MaxParams:  32766,
+		ReadTx:     &sql.TxOptions{ReadOnly: true},
+		IsRetryable: func(err error) bool {
+			var se sqlite3.Error
+			return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
+		},
+	}
+}
+
+// Open opens (creating if needed) the SQLite database at path, applies
+// migrations and returns the store. now is the clock (nil: time.Now).
+func Open(ctx context.Context, path string, now func() time.Time) (*sqlstore.Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("sqlite: create folder: %w", err)
+	}
+	params := url.Values{}
+	params.Set("_journal_mode", "WAL")
+	params.Set("_synchronous", "FULL")
+	params.Set("_busy_timeout", "10000")
+	params.Set("_foreign_keys", "0")
+	params.Set("_cache_size", "-65536") // 64 MiB page cache per connection
+	writeParams := url.Values{}
+	for k, v := range params {
+		writeParams[k] = v
+	}
+	writeParams.Set("_txlock", "immediate")
+	writer, err := sql.Open("sqlite3", "file:"+path+"?"+writeParams.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	d := Dialect()
+	if err := sqlstore.Migrate(ctx, writer, d); err != nil {
+		return nil, errors.Join(fmt.Errorf("sqlite: %w", err), writer.Close())
+	}
+	reader, err := sql.Open("sqlite3", "file:"+path+"?"+params.Encode())
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("sqlite: open reader: %w", err), writer.Close())
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	reader.SetMaxOpenConns(n)
+	reader.SetMaxIdleConns(n)
+	return sqlstore.New(d, writer, reader, now), nil
+}

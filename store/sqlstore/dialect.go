@@ -1,0 +1,58 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"io/fs"
+	"strconv"
+	"strings"
+)
+
+// Dialect describes a SQL backend.
+type Dialect struct {
+	// Name is "sqlite" or "postgres".
+	Name string
+	// Numbered reports whether placeholders are $1, $2, … instead of ?.
+	Numbered bool
+	// Migrations holds NNN_name.sql files applied in name order.
+	Migrations fs.FS
+	// MaxParams is the largest number of bind parameters in one statement.
+	MaxParams int
+	// LockSQL, when set, takes a transaction-scoped lock on its one string
+	// argument (PostgreSQL: an advisory lock). SQLite needs none: its write
+	// transactions are already serialized.
+	LockSQL string
+	// MigrationLockSQL, when set, is run inside the migration transaction so
+	// that two nodes starting together do not migrate at once.
+	MigrationLockSQL string
+	// ReadTx and WriteTx are the options of View and Update transactions.
+	ReadTx, WriteTx *sql.TxOptions
+	// IsRetryable reports whether err is a transient conflict (serialization
+	// failure, deadlock, busy database) after which the whole transaction may
+	// be run again.
+	IsRetryable func(error) bool
+	// AfterBegin, when set, runs at the start of every transaction.
+	AfterBegin func(ctx context.Context, tx *sql.Tx, write bool) error
+}
+
+// rebind turns '?' placeholders into $1, $2, … for numbered dialects. It does
+// not look inside string literals: the queries in this package keep literals
+// free of question marks.
+func (d *Dialect) rebind(q string) string {
+	if !d.Numbered || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}

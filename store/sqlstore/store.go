@@ -1,0 +1,105 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/yitong-health/yitong/store"
+)
+
+// maxAttempts bounds how often Update reruns a transaction that failed with
+// a transient conflict.
+const maxAttempts = 5
+
+// Store implements store.Store over database/sql.
+type Store struct {
+	d      *Dialect
+	writer *sql.DB
+	reader *sql.DB
+	now    func() time.Time
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns a Store that writes through writer and reads through reader
+// (they may be the same *sql.DB). now is the clock (time.Now when nil). The
+// schema must already be migrated (see Migrate).
+func New(d *Dialect, writer, reader *sql.DB, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{d: d, writer: writer, reader: reader, now: now}
+}
+
+// Dialect implements store.Store.
+func (s *Store) Dialect() string { return s.d.Name }
+
+// Ping implements store.Store.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.writer.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	return nil
+}
+
+// Close implements store.Store.
+func (s *Store) Close() error {
+	err := s.writer.Close()
+	if s.reader != s.writer {
+		err = errors.Join(err, s.reader.Close())
+	}
+	return err
+}
+
+// View implements store.Store.
+func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
+	return s.run(ctx, s.reader, s.d.ReadTx, false, fn)
+}
+
+// Update implements store.Store. A transaction that fails with a transient
+// database conflict is run again, up to maxAttempts times; fn must therefore
+// not have effects outside the transaction.
+func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = s.run(ctx, s.writer, s.d.WriteTx, true, fn)
+		if err == nil || s.d.IsRetryable == nil || !s.d.IsRetryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt*attempt) * time.Millisecond):
+		}
+	}
+	return err
+}
+
+func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write bool, fn func(store.Tx) error) (err error) {
+	sqltx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	t := &tx{d: s.d, tx: sqltx, now: s.now().UTC().Truncate(time.Microsecond), write: write}
+	defer func() {
+		t.closeStmts()
+		if err != nil {
+			_ = sqltx.Rollback() // the error that made us roll back is the one to report
+		}
+	}()
+	if s.d.AfterBegin != nil {
+		if err = s.d.AfterBegin(ctx, sqltx, write); err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+	}
+	if err = fn(t); err != nil {
+		return err
+	}
+	if err = sqltx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}

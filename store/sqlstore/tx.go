@@ -1,0 +1,235 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/store"
+)
+
+// tx implements store.Tx. Prepared statements are cached for the life of the
+// transaction, which pays off in bulk loads of thousands of resources.
+type tx struct {
+	d     *Dialect
+	tx    *sql.Tx
+	now   time.Time
+	write bool
+	stmts map[string]*sql.Stmt
+}
+
+func (t *tx) Now() time.Time { return t.now }
+
+func (t *tx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if s, ok := t.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := t.tx.PrepareContext(ctx, t.d.rebind(q))
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	if t.stmts == nil {
+		t.stmts = make(map[string]*sql.Stmt)
+	}
+	t.stmts[q] = s
+	return s, nil
+}
+
+func (t *tx) closeStmts() {
+	for _, s := range t.stmts {
+		_ = s.Close() // closing a statement of a finished transaction cannot fail in a way we act on
+	}
+	t.stmts = nil
+}
+
+func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	s, err := t.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	s, err := t.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+const versionCols = `v.seq, v.res_type, v.res_id, v.version_id, v.last_updated, v.method, v.deleted, v.body`
+
+func scanVersion(sc interface{ Scan(...any) error }) (store.Version, error) {
+	var v store.Version
+	var lu int64
+	var deleted int
+	var method string
+	if err := sc.Scan(&v.Seq, &v.Type, &v.ID, &v.VersionID, &lu, &method, &deleted, &v.Body); err != nil {
+		return v, err
+	}
+	v.LastUpdated = time.UnixMicro(lu).UTC()
+	v.Method = store.Method(method)
+	v.Deleted = deleted != 0
+	return v, nil
+}
+
+func (t *tx) one(ctx context.Context, notFound string, q string, args ...any) (store.Version, error) {
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return store.Version{}, fmt.Errorf("query: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return store.Version{}, fmt.Errorf("query: %w", err)
+		}
+		return store.Version{}, fhir.Errorf(fhir.IssueNotFound, "%s", notFound)
+	}
+	v, err := scanVersion(rows)
+	if err != nil {
+		return v, fmt.Errorf("scan: %w", err)
+	}
+	return v, rows.Close()
+}
+
+func (t *tx) Current(ctx context.Context, typ, id string) (store.Version, error) {
+	return t.one(ctx, fmt.Sprintf("resource %s/%s is not known", typ, id),
+		`SELECT `+versionCols+` FROM resources r JOIN resource_versions v ON v.seq = r.seq WHERE r.res_type = ? AND r.res_id = ?`, typ, id)
+}
+
+func (t *tx) Version(ctx context.Context, typ, id string, vid int64) (store.Version, error) {
+	return t.one(ctx, fmt.Sprintf("version %d of %s/%s is not known", vid, typ, id),
+		`SELECT `+versionCols+` FROM resource_versions v WHERE v.res_type = ? AND v.res_id = ? AND v.version_id = ?`, typ, id, vid)
+}
+
+func (t *tx) Put(ctx context.Context, v store.Version, idx store.Index) (store.Version, error) {
+	if !t.write {
+		return v, errors.New("put in a read-only transaction")
+	}
+	if v.VersionID < 1 {
+		return v, fmt.Errorf("put %s/%s: version %d", v.Type, v.ID, v.VersionID)
+	}
+	conflict := func() error {
+		return fhir.Errorf(fhir.IssueConflict, "%s/%s was changed concurrently: version %d is no longer the next version", v.Type, v.ID, v.VersionID)
+	}
+	deleted := 0
+	if v.Deleted {
+		deleted = 1
+	}
+	lu := v.LastUpdated.UTC().UnixMicro()
+	rows, err := t.query(ctx, `INSERT INTO resource_versions (res_type, res_id, version_id, last_updated, method, deleted, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (res_type, res_id, version_id) DO NOTHING RETURNING seq`,
+		v.Type, v.ID, v.VersionID, lu, string(v.Method), deleted, v.Body)
+	if err != nil {
+		return v, fmt.Errorf("insert version: %w", err)
+	}
+	got := rows.Next()
+	if got {
+		err = rows.Scan(&v.Seq)
+	}
+	err = errors.Join(err, rows.Err(), rows.Close())
+	if err != nil {
+		return v, fmt.Errorf("insert version: %w", err)
+	}
+	if !got {
+		return v, conflict()
+	}
+	var res sql.Result
+	if v.VersionID == 1 {
+		res, err = t.exec(ctx, `INSERT INTO resources (res_type, res_id, version_id, seq, last_updated, deleted)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (res_type, res_id) DO NOTHING`, v.Type, v.ID, v.VersionID, v.Seq, lu, deleted)
+	} else {
+		res, err = t.exec(ctx, `UPDATE resources SET version_id = ?, seq = ?, last_updated = ?, deleted = ?
+			WHERE res_type = ? AND res_id = ? AND version_id = ?`, v.VersionID, v.Seq, lu, deleted, v.Type, v.ID, v.VersionID-1)
+	}
+	if err != nil {
+		return v, fmt.Errorf("write current: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return v, fmt.Errorf("write current: %w", err)
+	} else if n != 1 {
+		return v, conflict()
+	}
+	if err := t.writeIndex(ctx, v, idx); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+// writeIndex replaces the index entries of v's resource with idx. A deleted
+// resource keeps no entries.
+func (t *tx) writeIndex(ctx context.Context, v store.Version, idx store.Index) error {
+	if v.VersionID > 1 {
+		for _, table := range []string{"res_token", "res_ref"} {
+			if _, err := t.exec(ctx, `DELETE FROM `+table+` WHERE res_type = ? AND res_id = ?`, v.Type, v.ID); err != nil {
+				return fmt.Errorf("clear %s: %w", table, err)
+			}
+		}
+	}
+	if v.Deleted {
+		return nil
+	}
+	if err := t.insertRows(ctx, "res_token (res_type, res_id, param, system, code)", 5, len(idx.Tokens), func(i int) []any {
+		tk := idx.Tokens[i]
+		return []any{v.Type, v.ID, tk.Param, tk.System, tk.Code}
+	}); err != nil {
+		return fmt.Errorf("index tokens: %w", err)
+	}
+	if err := t.insertRows(ctx, "res_ref (res_type, res_id, path, target_type, target_id)", 5, len(idx.Refs), func(i int) []any {
+		r := idx.Refs[i]
+		return []any{v.Type, v.ID, r.Path, r.TargetType, r.TargetID}
+	}); err != nil {
+		return fmt.Errorf("index references: %w", err)
+	}
+	return nil
+}
+
+// insertRows inserts n rows of width columns with multi-row INSERTs in
+// chunks; statements for full chunks are cached, so a bulk load prepares only
+// a handful of distinct statements.
+func (t *tx) insertRows(ctx context.Context, into string, width, n int, row func(int) []any) error {
+	const chunk = 16
+	for start := 0; start < n; start += chunk {
+		end := min(start+chunk, n)
+		q := multiInsert(into, width, end-start)
+		args := make([]any, 0, (end-start)*width)
+		for i := start; i < end; i++ {
+			args = append(args, row(i)...)
+		}
+		if _, err := t.exec(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+
+func multiInsert(into string, width, rows int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO ")
+	b.WriteString(into)
+	b.WriteString(" VALUES ")
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(tuple)
+	}
+	return b.String()
+}
+
+func (t *tx) LockType(ctx context.Context, typ string) error {
+	if t.d.LockSQL == "" {
+		return nil
+	}
+	if _, err := t.exec(ctx, t.d.LockSQL, "type:"+typ); err != nil {
+		return fmt.Errorf("lock %s: %w", typ, err)
+	}
+	return nil
+}
