@@ -1,0 +1,392 @@
+package resources
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/store"
+)
+
+// Return says what a bundle response entry carries besides its status
+// (the Prefer: return= header).
+type Return string
+
+// Return values.
+const (
+	ReturnMinimal          Return = "minimal"
+	ReturnRepresentation   Return = "representation"
+	ReturnOperationOutcome Return = "OperationOutcome"
+)
+
+// Transaction processes a transaction bundle all-or-nothing in one store
+// transaction: DELETE entries first, then POST, then PUT and PATCH, then
+// GET, as the spec orders them. Entry fullUrls (urn:uuid:…, urn:oid:… or
+// absolute URLs) and conditional references are resolved to the resources'
+// final ids before anything is validated or written. Any failure fails the
+// whole bundle with an error naming the entry; nothing is written.
+func (s *Service) Transaction(ctx context.Context, bundle map[string]any, ret Return) (map[string]any, error) {
+	ops, err := s.parseEntries(bundle, "transaction")
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDistinctTargets(ops); err != nil {
+		return nil, err
+	}
+	assignIDs(s, ops)
+	err = s.st.Update(ctx, func(tx store.Tx) error {
+		for _, o := range ops {
+			o.result, o.skip, o.target = Result{}, false, ""
+		}
+		return s.runTransaction(ctx, tx, ops)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return responseBundle("transaction-response", ops, ret, nil), nil
+}
+
+// assignIDs gives every POST entry its new id once, before the store
+// transaction starts, so that a retried transaction rewrites references to
+// the same ids.
+func assignIDs(s *Service, ops []*op) {
+	for _, o := range ops {
+		if o.method == "POST" && o.newID == "" {
+			o.newID = s.opts.NewID()
+		}
+	}
+}
+
+// checkDistinctTargets refuses bundles in which two entries write the same
+// Type/id or share a fullUrl.
+func checkDistinctTargets(ops []*op) error {
+	seen := map[string]int{}
+	urls := map[string]int{}
+	for _, o := range ops {
+		if o.fullURL != "" && o.method != "GET" && o.method != "HEAD" {
+			if j, dup := urls[o.fullURL]; dup {
+				return fhir.ErrorAt(fhir.IssueInvalid, fmt.Sprintf("Bundle.entry[%d].fullUrl", o.index), "entries %d and %d have the same fullUrl %q", j, o.index, o.fullURL)
+			}
+			urls[o.fullURL] = o.index
+		}
+		if o.id == "" || o.method == "GET" || o.method == "HEAD" {
+			continue
+		}
+		key := o.typ + "/" + o.id
+		if j, dup := seen[key]; dup {
+			return fhir.ErrorAt(fhir.IssueInvalid, fmt.Sprintf("Bundle.entry[%d].request.url", o.index), "entries %d and %d both change %s", j, o.index, key)
+		}
+		seen[key] = o.index
+	}
+	return nil
+}
+
+func (s *Service) runTransaction(ctx context.Context, tx store.Tx, ops []*op) error {
+	// 1. Resolve targets: ids for creates, matches for conditional writes.
+	byURL := map[string]string{}
+	var writes []*op
+	for _, o := range ops {
+		if err := s.resolveTarget(ctx, tx, o); err != nil {
+			return entryErr(o.index, err)
+		}
+		if o.fullURL != "" && o.target != "" {
+			byURL[o.fullURL] = o.target
+		}
+		if (o.method == "POST" || o.method == "PUT") && !o.skip {
+			writes = append(writes, o)
+		}
+	}
+	// 2. Rewrite references in the resources to be written.
+	rr := &refResolver{s: s, tx: tx, byURL: byURL, inBundle: writes}
+	for _, o := range writes {
+		if err := rr.rewrite(ctx, o.resource, o.typ); err != nil {
+			return entryErr(o.index, err)
+		}
+	}
+	// 3. Validate all resources, in parallel.
+	issues, err := s.validateAll(writes)
+	if err != nil {
+		return err
+	}
+	// 4. Write in the spec's order.
+	for _, phase := range [][]string{{"DELETE"}, {"POST"}, {"PUT", "PATCH"}, {"GET", "HEAD"}} {
+		for _, o := range ops {
+			if !contains(phase, o.method) {
+				continue
+			}
+			if err := s.execute(ctx, tx, o, issues[o]); err != nil {
+				return entryErr(o.index, err)
+			}
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveTarget decides which resource an entry writes: a new id for POST
+// (or the existing match of a conditional create), the URL id or the
+// criteria's match for PUT, PATCH and DELETE.
+func (s *Service) resolveTarget(ctx context.Context, tx store.Tx, o *op) error {
+	switch o.method {
+	case "POST":
+		if o.ifNoneExist != "" {
+			r, found, err := s.matchExisting(ctx, tx, o.typ, o.ifNoneExist)
+			if err != nil {
+				return err
+			}
+			if found {
+				o.skip, o.result = true, r
+				o.target = o.typ + "/" + r.Version.ID
+				return nil
+			}
+		}
+		if o.newID == "" {
+			o.newID = s.opts.NewID()
+		}
+		o.target = o.typ + "/" + o.newID
+	case "PUT", "PATCH", "DELETE":
+		id := o.id
+		if o.query != "" {
+			var err error
+			if id, err = s.resolveConditional(ctx, tx, o.typ, o.query, strings.ToLower(o.method)); err != nil {
+				return err
+			}
+			if id == "" && o.method != "PUT" {
+				return fhir.Errorf(fhir.IssueNotFound, "conditional %s: no %s matches %q", strings.ToLower(o.method), o.typ, o.query)
+			}
+			if id == "" {
+				if bid, ok := o.resource["id"].(string); ok {
+					id = bid
+				} else {
+					id = s.opts.NewID()
+				}
+			}
+			o.id = id
+		}
+		if o.method == "PUT" {
+			if bid, ok := o.resource["id"].(string); o.query != "" && (!ok || bid != id) {
+				if ok {
+					return fhir.ErrorAt(fhir.IssueInvalid, o.typ+".id", "the id in the body (%q) differs from the resource matching the criteria (%q)", bid, id)
+				}
+				o.resource["id"] = id
+			}
+		}
+		o.target = o.typ + "/" + id
+	}
+	return nil
+}
+
+// validateAll validates the resources of writes using all cores and returns
+// each one's warnings. The first entry (in bundle order) with errors fails.
+func (s *Service) validateAll(writes []*op) (map[*op][]fhir.Issue, error) {
+	issues := make([][]fhir.Issue, len(writes))
+	workers := min(runtime.GOMAXPROCS(0), len(writes))
+	var wg sync.WaitGroup
+	next := make(chan int, len(writes))
+	for i := range writes {
+		next <- i
+	}
+	close(next)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				issues[i] = s.opts.Validate(writes[i].resource)
+			}
+		}()
+	}
+	wg.Wait()
+	out := make(map[*op][]fhir.Issue, len(writes))
+	for i, o := range writes {
+		if fhir.HasErrors(issues[i]) {
+			return nil, entryErr(o.index, &fhir.Error{Issues: issues[i]})
+		}
+		out[o] = issues[i]
+	}
+	return out, nil
+}
+
+// execute performs one entry inside tx; resources of POST and PUT entries
+// have been validated already.
+func (s *Service) execute(ctx context.Context, tx store.Tx, o *op, warnings []fhir.Issue) error {
+	var err error
+	switch o.method {
+	case "POST":
+		if o.skip {
+			return nil
+		}
+		_, id, _ := strings.Cut(o.target, "/")
+		o.result, err = s.put(ctx, tx, o.typ, id, o.resource, store.Version{}, store.MethodCreate, warnings)
+	case "PUT":
+		o.result, err = s.putChecked(ctx, tx, o, warnings)
+	case "PATCH":
+		o.result, err = s.patchTx(ctx, tx, o.typ, o.id, o.patch, o.ifMatch)
+	case "DELETE":
+		o.result, err = s.deleteTx(ctx, tx, o.typ, o.id, o.ifMatch)
+	case "GET", "HEAD":
+		o.result, err = s.readTx(ctx, tx, o)
+	}
+	return err
+}
+
+// putChecked is updateTx for an entry whose resource is already validated.
+func (s *Service) putChecked(ctx context.Context, tx store.Tx, o *op, warnings []fhir.Issue) (Result, error) {
+	if err := checkBody(o.resource, o.typ, o.id); err != nil {
+		return Result{}, err
+	}
+	prev, err := current(ctx, tx, o.typ, o.id)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := checkIfMatch(prev, o.ifMatch, o.typ, o.id); err != nil {
+		return Result{}, err
+	}
+	return s.put(ctx, tx, o.typ, o.id, o.resource, prev, store.MethodUpdate, warnings)
+}
+
+// readTx performs a GET entry: read or vread (history inside bundles is
+// answered with not-supported by the parser).
+func (s *Service) readTx(ctx context.Context, tx store.Tx, o *op) (Result, error) {
+	if o.history {
+		return Result{}, fhir.Errorf(fhir.IssueNotSupported, "history inside a bundle is not supported")
+	}
+	var v store.Version
+	var err error
+	if o.vid != "" {
+		n, perr := strconv.ParseInt(o.vid, 10, 64)
+		if perr != nil {
+			return Result{}, fhir.Errorf(fhir.IssueNotFound, "version %q is not known", o.vid)
+		}
+		v, err = tx.Version(ctx, o.typ, o.id, n)
+	} else {
+		v, err = tx.Current(ctx, o.typ, o.id)
+	}
+	if err != nil {
+		return Result{}, notFoundAs(err, o.typ, o.id)
+	}
+	if v.Deleted {
+		return Result{Version: v}, fhir.Errorf(fhir.IssueDeleted, "%s/%s was deleted", o.typ, o.id)
+	}
+	res, err := decodeVersion(v)
+	return Result{Version: v, Resource: res}, err
+}
+
+// Batch processes a batch bundle: each entry on its own, in its own store
+// transaction; a failing entry gets an error response and the others go on.
+// References between entries are not allowed in a batch (the spec forbids
+// interdependencies): a urn:uuid reference fails its entry.
+func (s *Service) Batch(ctx context.Context, bundle map[string]any, ret Return) (map[string]any, error) {
+	ops, err := s.parseBatchEntries(bundle)
+	if err != nil {
+		return nil, err
+	}
+	errs := make(map[*op]error)
+	for _, o := range ops {
+		if o.parseErr != nil {
+			errs[o.op] = o.parseErr
+			continue
+		}
+		assignIDs(s, []*op{o.op})
+		err := s.st.Update(ctx, func(tx store.Tx) error {
+			o.op.result, o.op.skip, o.op.target = Result{}, false, ""
+			return s.runTransaction(ctx, tx, []*op{o.op})
+		})
+		if err != nil {
+			errs[o.op] = err
+		}
+	}
+	plain := make([]*op, len(ops))
+	for i, o := range ops {
+		plain[i] = o.op
+	}
+	return responseBundle("batch-response", plain, ret, errs), nil
+}
+
+type batchOp struct {
+	op       *op
+	parseErr error
+}
+
+// parseBatchEntries parses entries one by one so that a malformed entry
+// fails alone.
+func (s *Service) parseBatchEntries(bundle map[string]any) ([]batchOp, error) {
+	if rt, _ := bundle["resourceType"].(string); rt != "Bundle" {
+		return nil, fhir.ErrorAt(fhir.IssueInvalid, "resourceType", "a batch must be a Bundle, not %q", rt)
+	}
+	if t, _ := bundle["type"].(string); t != "batch" {
+		return nil, fhir.ErrorAt(fhir.IssueInvalid, "Bundle.type", "Bundle.type is %q; expected \"batch\"", t)
+	}
+	raw, _ := bundle["entry"].([]any)
+	if _, ok := bundle["entry"]; ok && raw == nil {
+		return nil, fhir.ErrorAt(fhir.IssueStructure, "Bundle.entry", "Bundle.entry must be an array")
+	}
+	if len(raw) > s.limits.MaxBundleEntries {
+		return nil, fhir.Errorf(fhir.IssueTooCostly, "the bundle has %d entries; the limit is %d", len(raw), s.limits.MaxBundleEntries).WithStatus(413)
+	}
+	out := make([]batchOp, len(raw))
+	for i, x := range raw {
+		o, err := s.parseEntry(i, x)
+		if err != nil {
+			out[i] = batchOp{op: &op{index: i}, parseErr: err}
+			continue
+		}
+		out[i] = batchOp{op: o}
+	}
+	return out, nil
+}
+
+// StatusOf maps an error to the HTTP status the REST API answers with; it is
+// the one place where issue codes become statuses.
+func StatusOf(err error) int {
+	fe, ok := fhir.AsError(err)
+	if !ok {
+		return http.StatusInternalServerError
+	}
+	if fe.Status != 0 {
+		return fe.Status
+	}
+	switch fe.Code() {
+	case fhir.IssueNotFound:
+		return http.StatusNotFound
+	case fhir.IssueDeleted:
+		return http.StatusGone
+	case fhir.IssueConflict:
+		return http.StatusConflict
+	case fhir.IssueDuplicate, fhir.IssueMultiple:
+		return http.StatusPreconditionFailed
+	case fhir.IssueTooLong:
+		return http.StatusRequestEntityTooLarge
+	case fhir.IssueForbidden:
+		return http.StatusForbidden
+	case fhir.IssueSecurity:
+		return http.StatusUnauthorized
+	case fhir.IssueException:
+		return http.StatusInternalServerError
+	case fhir.IssueInvariant, fhir.IssueValue, fhir.IssueRequired, fhir.IssueStructure, fhir.IssueInvalid:
+		return http.StatusBadRequest
+	}
+	return http.StatusBadRequest
+}
+
+// PublicIssues returns the issues to show for err: its own for an *Error,
+// a generic internal error otherwise (details are logged, never leaked).
+func PublicIssues(err error) []fhir.Issue {
+	if fe, ok := fhir.AsError(err); ok {
+		return fe.Issues
+	}
+	return []fhir.Issue{{Severity: fhir.SeverityError, Code: fhir.IssueException, Diagnostics: "internal error; the server log has the details under this request's id"}}
+}

@@ -1,0 +1,100 @@
+// Package resources implements the FHIR RESTful interactions on top of the
+// store: create, read, vread, update (also create-on-update), patch, delete,
+// history, the conditional variants, and batch and transaction bundles. It
+// validates every write, assigns ids and versions, maintains the index
+// entries, and keeps each interaction — or a whole transaction bundle — in
+// one store transaction. It knows nothing of HTTP: the rest package maps its
+// results and *fhir.Error values to responses.
+package resources
+
+import (
+	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/store"
+)
+
+// Limits are the named bounds on input. Exceeding one is a 4xx.
+type Limits struct {
+	// MaxBundleEntries bounds the entries of a batch or transaction.
+	MaxBundleEntries int
+	// MaxDepth bounds JSON nesting.
+	MaxDepth int
+	// MaxHistoryCount bounds _count of history.
+	MaxHistoryCount int
+	// DefaultHistoryCount is the page size of history when _count is absent.
+	DefaultHistoryCount int
+}
+
+// DefaultLimits are the limits used when Options leave them zero.
+var DefaultLimits = Limits{
+	MaxBundleEntries:    20000,
+	MaxDepth:            64,
+	MaxHistoryCount:     1000,
+	DefaultHistoryCount: 50,
+}
+
+// Options configure a Service.
+type Options struct {
+	// Validate checks a resource and returns its issues; any error or fatal
+	// issue rejects the write. Required.
+	Validate func(res map[string]any) []fhir.Issue
+	// IsResourceType reports whether a name is a known resource type. Required.
+	IsResourceType func(name string) bool
+	Limits         Limits
+	// NewID returns a fresh resource id (default: a random UUID).
+	NewID func() string
+}
+
+// Service performs FHIR interactions against a store.
+type Service struct {
+	st     store.Store
+	opts   Options
+	limits Limits
+}
+
+// New returns a Service over st.
+func New(st store.Store, opts Options) *Service {
+	l := opts.Limits
+	d := DefaultLimits
+	if l.MaxBundleEntries <= 0 {
+		l.MaxBundleEntries = d.MaxBundleEntries
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = d.MaxDepth
+	}
+	if l.MaxHistoryCount <= 0 {
+		l.MaxHistoryCount = d.MaxHistoryCount
+	}
+	if l.DefaultHistoryCount <= 0 {
+		l.DefaultHistoryCount = d.DefaultHistoryCount
+	}
+	if opts.NewID == nil {
+		opts.NewID = NewUUID
+	}
+	return &Service{st: st, opts: opts, limits: l}
+}
+
+// Store returns the underlying store.
+func (s *Service) Store() store.Store { return s.st }
+
+// Limits returns the limits in force.
+func (s *Service) Limits() Limits { return s.limits }
+
+// IsResourceType reports whether name is a known resource type.
+func (s *Service) IsResourceType(name string) bool { return s.opts.IsResourceType(name) }
+
+// Result is the outcome of a successful interaction.
+type Result struct {
+	// Version is the stored version concerned (for a conditional create that
+	// matched, the existing current version).
+	Version store.Version
+	// Resource is the resource as stored (with id and meta), or nil for a
+	// deletion.
+	Resource map[string]any
+	// Created is true when a new resource came to be (HTTP 201).
+	Created bool
+	// Unchanged is true when nothing was written: a conditional create that
+	// matched an existing resource, or a delete of an already deleted one.
+	Unchanged bool
+	// Issues are warnings worth returning to the caller.
+	Issues []fhir.Issue
+}

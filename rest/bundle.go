@@ -1,0 +1,36 @@
+package rest
+
+import (
+	"net/http"
+
+	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/resources"
+)
+
+// bundle serves POST /fhir with a batch or transaction Bundle. Response
+// entries carry the resources only with Prefer: return=representation
+// (bundles are large; minimal is the default here).
+func (h *Handler) bundle(w http.ResponseWriter, r *http.Request, c *call) error {
+	b, err := h.readResource(r)
+	if err != nil {
+		return err
+	}
+	if rt, _ := b["resourceType"].(string); rt != "Bundle" {
+		return fhir.ErrorAt(fhir.IssueInvalid, "resourceType", "POST to the base URL takes a batch or transaction Bundle, not %q", rt)
+	}
+	ret := resources.Return(preferReturn(r, string(resources.ReturnMinimal)))
+	var out map[string]any
+	switch t, _ := b["type"].(string); t {
+	case "transaction":
+		out, err = h.cfg.Service.Transaction(r.Context(), b, ret)
+	case "batch":
+		out, err = h.cfg.Service.Batch(r.Context(), b, ret)
+	default:
+		return fhir.ErrorAt(fhir.IssueInvalid, "Bundle.type", "POST to the base URL takes Bundle.type transaction or batch, not %q", t)
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, c.fmt, http.StatusOK, out)
+	return nil
+}

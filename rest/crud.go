@@ -1,0 +1,205 @@
+package rest
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/resources"
+)
+
+// ifMatch reads the If-Match header (0 when absent).
+func ifMatch(r *http.Request) (int64, error) {
+	v := r.Header.Get("If-Match")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := resources.ParseETag(v)
+	if err != nil {
+		return 0, fhir.Errorf(fhir.IssueInvalid, "If-Match: %v", err)
+	}
+	return n, nil
+}
+
+func (h *Handler) create(w http.ResponseWriter, r *http.Request, c *call) error {
+	res, err := h.readResource(r)
+	if err != nil {
+		return err
+	}
+	if rt, _ := res["resourceType"].(string); rt != c.typ {
+		return fhir.ErrorAt(fhir.IssueInvalid, "resourceType", "the body is a %q but it was posted to %s", rt, c.typ)
+	}
+	out, err := h.cfg.Service.Create(r.Context(), res, r.Header.Get("If-None-Exist"))
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if out.Unchanged {
+		status = http.StatusOK
+	}
+	h.writeResult(w, r, c, status, out, true)
+	return nil
+}
+
+func (h *Handler) read(w http.ResponseWriter, r *http.Request, c *call) error {
+	out, err := h.cfg.Service.Read(r.Context(), c.typ, c.id)
+	if err != nil {
+		if out.Version.VersionID > 0 {
+			w.Header().Set("ETag", resources.ETag(out.Version.VersionID))
+		}
+		return err
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		if n, perr := resources.ParseETag(inm); perr == nil && n == out.Version.VersionID {
+			w.Header().Set("ETag", resources.ETag(n))
+			w.WriteHeader(http.StatusNotModified)
+			return nil
+		}
+	}
+	h.writeRead(w, c, out)
+	return nil
+}
+
+// writeRead answers a read or vread (Prefer does not apply to reads).
+func (h *Handler) writeRead(w http.ResponseWriter, c *call, out resources.Result) {
+	w.Header().Set("ETag", resources.ETag(out.Version.VersionID))
+	w.Header().Set("Last-Modified", out.Version.LastUpdated.UTC().Format(http.TimeFormat))
+	writeJSON(w, c.fmt, http.StatusOK, out.Resource)
+}
+
+func (h *Handler) vread(w http.ResponseWriter, r *http.Request, c *call) error {
+	out, err := h.cfg.Service.VRead(r.Context(), c.typ, c.id, r.PathValue("vid"))
+	if err != nil {
+		return err
+	}
+	h.writeRead(w, c, out)
+	return nil
+}
+
+func (h *Handler) update(w http.ResponseWriter, r *http.Request, c *call) error {
+	res, err := h.readResource(r)
+	if err != nil {
+		return err
+	}
+	im, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	out, err := h.cfg.Service.Update(r.Context(), c.typ, c.id, res, im)
+	if err != nil {
+		return err
+	}
+	h.writeResult(w, r, c, resources.WriteStatus("PUT", out), out, out.Created)
+	return nil
+}
+
+// criteria returns the query string of a conditional interaction, without
+// the _format/_pretty parameters that govern the response only.
+func criteria(r *http.Request) (string, error) {
+	q := r.URL.Query()
+	q.Del("_format")
+	q.Del("_pretty")
+	if len(q) == 0 {
+		return "", fhir.Errorf(fhir.IssueInvalid, "a conditional %s needs search criteria in the URL", r.Method)
+	}
+	return url.Values(q).Encode(), nil
+}
+
+func (h *Handler) conditionalUpdate(w http.ResponseWriter, r *http.Request, c *call) error {
+	crit, err := criteria(r)
+	if err != nil {
+		return err
+	}
+	res, err := h.readResource(r)
+	if err != nil {
+		return err
+	}
+	if rt, _ := res["resourceType"].(string); rt != c.typ {
+		return fhir.ErrorAt(fhir.IssueInvalid, "resourceType", "the body is a %q but the URL names %s", rt, c.typ)
+	}
+	im, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	out, err := h.cfg.Service.ConditionalUpdate(r.Context(), c.typ, crit, res, im)
+	if err != nil {
+		return err
+	}
+	h.writeResult(w, r, c, resources.WriteStatus("PUT", out), out, out.Created)
+	return nil
+}
+
+func (h *Handler) readPatch(r *http.Request) ([]byte, int64, error) {
+	if err := checkContentType(r, bodyJSONPatch); err != nil {
+		return nil, 0, err
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	im, err := ifMatch(r)
+	return body, im, err
+}
+
+func (h *Handler) patch(w http.ResponseWriter, r *http.Request, c *call) error {
+	body, im, err := h.readPatch(r)
+	if err != nil {
+		return err
+	}
+	out, err := h.cfg.Service.Patch(r.Context(), c.typ, c.id, body, im)
+	if err != nil {
+		return err
+	}
+	h.writeResult(w, r, c, http.StatusOK, out, false)
+	return nil
+}
+
+func (h *Handler) conditionalPatch(w http.ResponseWriter, r *http.Request, c *call) error {
+	crit, err := criteria(r)
+	if err != nil {
+		return err
+	}
+	body, im, err := h.readPatch(r)
+	if err != nil {
+		return err
+	}
+	out, err := h.cfg.Service.ConditionalPatch(r.Context(), c.typ, crit, body, im)
+	if err != nil {
+		return err
+	}
+	h.writeResult(w, r, c, http.StatusOK, out, false)
+	return nil
+}
+
+func (h *Handler) delete(w http.ResponseWriter, r *http.Request, c *call) error {
+	im, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	out, err := h.cfg.Service.Delete(r.Context(), c.typ, c.id, im)
+	if err != nil {
+		return err
+	}
+	h.writeDeleted(w, out)
+	return nil
+}
+
+func (h *Handler) writeDeleted(w http.ResponseWriter, out resources.Result) {
+	if out.Version.VersionID > 0 && !out.Unchanged {
+		w.Header().Set("ETag", resources.ETag(out.Version.VersionID))
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Handler) conditionalDelete(w http.ResponseWriter, r *http.Request, c *call) error {
+	crit, err := criteria(r)
+	if err != nil {
+		return err
+	}
+	out, err := h.cfg.Service.ConditionalDelete(r.Context(), c.typ, crit)
+	if err != nil {
+		return err
+	}
+	h.writeDeleted(w, out)
+	return nil
+}

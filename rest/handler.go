@@ -1,0 +1,92 @@
+// Package rest serves the FHIR R4 RESTful API at /fhir: the interactions
+// of the resources service, bundles, history, the CapabilityStatement and
+// bulk export. Every route is declared once in the route table; the same
+// table drives the mux and the CapabilityStatement, so what /metadata says
+// is exactly what is served. Every request passes the one policy decision
+// (Policy) before its handler runs.
+package rest
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/yitong-health/yitong/export"
+	"github.com/yitong-health/yitong/resources"
+)
+
+// Limits are the named HTTP input limits.
+type Limits struct {
+	// MaxBodyBytes bounds a request body (413 beyond it).
+	MaxBodyBytes int64
+}
+
+// DefaultLimits are used where Config leaves limits zero.
+var DefaultLimits = Limits{MaxBodyBytes: 64 << 20}
+
+// Request describes an interaction for the policy decision.
+type Request struct {
+	Interaction string // read, vread, update, create, search-type, transaction, …
+	Type        string // resource type, "" at system level
+	ID          string
+	HTTP        *http.Request
+}
+
+// Policy is the one access decision every FHIR request passes. It returns
+// nil to allow, or an *fhir.Error (forbidden/security) to refuse.
+type Policy interface {
+	Decide(ctx context.Context, r Request) error
+}
+
+// Config configures the API handler.
+type Config struct {
+	Service *resources.Service
+	Policy  Policy
+	Logger  *slog.Logger
+	Limits  Limits
+	// ResourceTypes lists every resource type the API serves (sorted).
+	ResourceTypes []string
+	// Software names the server in the CapabilityStatement.
+	Software, Version string
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// Exports runs bulk exports; nil leaves $export out of the API.
+	Exports *export.Manager
+}
+
+// Handler is the FHIR API.
+type Handler struct {
+	cfg    Config
+	mux    *http.ServeMux
+	routes []route
+	start  time.Time
+}
+
+// New returns the API handler, to be mounted at /fhir/.
+func New(cfg Config) *Handler {
+	if cfg.Limits.MaxBodyBytes <= 0 {
+		cfg.Limits.MaxBodyBytes = DefaultLimits.MaxBodyBytes
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Policy == nil {
+		panic("rest: a Policy is required")
+	}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux(), start: cfg.Now()}
+	h.routes = h.routeTable()
+	for _, rt := range h.routes {
+		h.mux.Handle(rt.pattern, h.wrap(rt))
+	}
+	h.mux.HandleFunc("/fhir/", func(w http.ResponseWriter, r *http.Request) {
+		h.writeError(w, r, notFoundRoute(r))
+	})
+	return h
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }

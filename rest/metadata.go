@@ -1,0 +1,133 @@
+package rest
+
+import (
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/yitong-health/yitong/resources"
+)
+
+// capabilityCodes maps route interactions to CapabilityStatement codes
+// (TypeRestfulInteraction / SystemRestfulInteraction); conditional variants
+// are expressed by the conditional* flags instead.
+var capabilityCodes = map[string]string{
+	"read": "read", "vread": "vread", "update": "update", "patch": "patch",
+	"delete": "delete", "history-instance": "history-instance",
+	"history-type": "history-type", "create": "create", "search-type": "search-type",
+	"transaction": "transaction", "history-system": "history-system",
+}
+
+// metadata serves the CapabilityStatement, built from the route table.
+func (h *Handler) metadata(w http.ResponseWriter, r *http.Request, c *call) error {
+	writeJSON(w, c.fmt, http.StatusOK, h.capabilityStatement(baseURL(r)))
+	return nil
+}
+
+func (h *Handler) capabilityStatement(base string) map[string]any {
+	perType := map[string]bool{}
+	var typeOps []map[string]any
+	sysCodes := map[string]bool{}
+	var sysOps []any
+	conditional := map[string]bool{}
+	for _, rt := range h.routes {
+		code, isInteraction := capabilityCodes[rt.interaction]
+		switch {
+		case strings.HasPrefix(rt.interaction, "conditional-"):
+			conditional[strings.TrimPrefix(rt.interaction, "conditional-")] = true
+		case strings.HasPrefix(rt.interaction, "$") && !strings.Contains(rt.interaction, "-"):
+			op := map[string]any{"name": strings.TrimPrefix(rt.interaction, "$"), "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/" + strings.TrimPrefix(rt.interaction, "$")}
+			if rt.level == "system" {
+				sysOps = append(sysOps, op)
+			} else {
+				for _, t := range rt.types {
+					typeOps = append(typeOps, map[string]any{"type": t, "op": op})
+				}
+			}
+		case isInteraction && rt.level == "system":
+			sysCodes[code] = true
+			if code == "transaction" {
+				sysCodes["batch"] = true
+			}
+		case isInteraction:
+			perType[code] = true
+		}
+	}
+	codes := sortedKeys(perType)
+	var res []any
+	for _, t := range h.cfg.ResourceTypes {
+		var inter []any
+		for _, code := range codes {
+			inter = append(inter, map[string]any{"code": code})
+		}
+		entry := map[string]any{
+			"type":              t,
+			"interaction":       inter,
+			"versioning":        "versioned-update",
+			"readHistory":       true,
+			"updateCreate":      true,
+			"conditionalCreate": true,
+			"conditionalRead":   "not-supported",
+			"conditionalUpdate": conditional["update"],
+			"conditionalDelete": conditionalDelete(conditional["delete"]),
+			"referencePolicy":   []any{"literal", "logical"},
+			"searchParam": []any{
+				map[string]any{"name": "_id", "type": "token"},
+				map[string]any{"name": "identifier", "type": "token"},
+			},
+		}
+		var ops []any
+		for _, to := range typeOps {
+			if to["type"] == t {
+				ops = append(ops, to["op"])
+			}
+		}
+		if ops != nil {
+			entry["operation"] = ops
+		}
+		res = append(res, entry)
+	}
+	var sys []any
+	for _, code := range sortedKeys(sysCodes) {
+		sys = append(sys, map[string]any{"code": code})
+	}
+	rest := map[string]any{
+		"mode":        "server",
+		"resource":    res,
+		"interaction": sys,
+	}
+	if sysOps != nil {
+		rest["operation"] = sysOps
+	}
+	return map[string]any{
+		"resourceType": "CapabilityStatement",
+		"status":       "active",
+		"date":         resources.FormatInstant(h.start)[:10],
+		"kind":         "instance",
+		"software":     map[string]any{"name": h.cfg.Software, "version": h.cfg.Version},
+		"implementation": map[string]any{
+			"description": "Yitong regional health platform FHIR API",
+			"url":         base,
+		},
+		"fhirVersion": "4.0.1",
+		"format":      []any{"application/fhir+json", "json"},
+		"patchFormat": []any{"application/json-patch+json"},
+		"rest":        []any{rest},
+	}
+}
+
+func conditionalDelete(ok bool) string {
+	if ok {
+		return "single"
+	}
+	return "not-supported"
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,107 @@
+package rest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/resources"
+)
+
+// statusWriter records the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func newRequestID() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// wrap is the chain every FHIR route passes: request id, panic recovery,
+// format negotiation, body limit, resource type check, the policy decision,
+// then the handler; errors become OperationOutcomes; every request is logged
+// and counted.
+func (h *Handler) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		c := &call{typ: r.PathValue("type"), id: r.PathValue("id"), reqID: r.Header.Get("X-Request-Id")}
+		if c.reqID == "" || len(c.reqID) > 64 {
+			c.reqID = newRequestID()
+		}
+		sw.Header().Set("X-Request-Id", c.reqID)
+		if rt.types != nil && c.typ == "" {
+			c.typ = rt.types[0]
+		}
+		defer func() {
+			if p := recover(); p != nil {
+				h.cfg.Logger.Error("panic", "request_id", c.reqID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					h.writeError(sw, r, errors.New("panic"))
+				}
+			}
+			d := time.Since(start)
+			observe(rt.interaction, r.Method, sw.status, d)
+			h.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("request_id", c.reqID), slog.String("method", r.Method),
+				slog.String("route", rt.pattern), slog.String("type", c.typ),
+				slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes),
+				slog.Duration("duration", d))
+		}()
+		err := h.prepare(r, rt, c)
+		if err == nil {
+			r.Body = http.MaxBytesReader(sw, r.Body, h.cfg.Limits.MaxBodyBytes)
+			err = rt.fn(sw, r, c)
+		}
+		if err != nil {
+			if fhir.CodeOf(err) == fhir.IssueException {
+				h.cfg.Logger.Error("internal error", "request_id", c.reqID, "route", rt.pattern, "error", err.Error())
+			}
+			h.writeErrorFmt(sw, r, c.fmt, err)
+		}
+	})
+}
+
+func (h *Handler) prepare(r *http.Request, rt route, c *call) error {
+	f, err := negotiate(r)
+	c.fmt = f
+	if err != nil {
+		return err
+	}
+	if c.typ != "" && !h.cfg.Service.IsResourceType(c.typ) {
+		return fhir.Errorf(fhir.IssueNotSupported, "%q is not a FHIR R4 resource type", c.typ).WithStatus(http.StatusNotFound)
+	}
+	if c.id != "" && !resources.ValidID(c.id) {
+		return fhir.Errorf(fhir.IssueInvalid, "%q is not a valid resource id (1-64 of A-Z a-z 0-9 - .)", c.id)
+	}
+	return h.cfg.Policy.Decide(r.Context(), Request{Interaction: rt.interaction, Type: c.typ, ID: c.id, HTTP: r})
+}
