@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -62,4 +63,54 @@ func Open(ctx context.Context, url string, now func() time.Time) (*sqlstore.Stor
 		return nil, errors.Join(fmt.Errorf("postgres: %w", err), db.Close())
 	}
 	return sqlstore.New(d, db, db, now), nil
+}
+
+// CreateDatabase creates database name on the server at adminURL and
+// returns the URL of the new database. name must be a plain identifier.
+func CreateDatabase(ctx context.Context, adminURL, name string) (string, error) {
+	if !plainIdent(name) {
+		return "", fmt.Errorf("postgres: %q is not a plain database name", name)
+	}
+	db, err := sql.Open("pgx", adminURL)
+	if err != nil {
+		return "", fmt.Errorf("postgres: %w", err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", fmt.Errorf("postgres: create database: %w", err)
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return "", fmt.Errorf("postgres: %w", err)
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+// DropDatabase drops database name on the server at adminURL.
+func DropDatabase(ctx context.Context, adminURL, name string) error {
+	if !plainIdent(name) {
+		return fmt.Errorf("postgres: %q is not a plain database name", name)
+	}
+	db, err := sql.Open("pgx", adminURL)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("postgres: drop database: %w", err)
+	}
+	return nil
+}
+
+func plainIdent(s string) bool {
+	if s == "" || len(s) > 63 {
+		return false
+	}
+	for i, c := range s {
+		if !(c == '_' || c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }

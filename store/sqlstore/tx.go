@@ -208,7 +208,6 @@ func (t *tx) insertRows(ctx context.Context, into string, width, n int, row func
 	return nil
 }
 
-
 func multiInsert(into string, width, rows int) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO ")

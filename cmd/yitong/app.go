@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/yitong-health/yitong/config"
+	"github.com/yitong-health/yitong/fhir/spec"
+	"github.com/yitong-health/yitong/fhir/validate"
+	"github.com/yitong-health/yitong/resources"
+	"github.com/yitong-health/yitong/store"
+	"github.com/yitong-health/yitong/store/postgres"
+	"github.com/yitong-health/yitong/store/sqlite"
+)
+
+// openStore opens the backend that --database and --data select.
+func openStore(ctx context.Context, database, data string) (store.Store, config.Backend, error) {
+	b := config.ResolveBackend(database, data)
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	var st store.Store
+	var err error
+	switch b.Kind {
+	case "postgres":
+		st, err = postgres.Open(ctx, b.URL, nil)
+	default:
+		st, err = sqlite.Open(ctx, b.Path, nil)
+	}
+	if err != nil {
+		return nil, b, err
+	}
+	return st, b, nil
+}
+
+// describe names a backend for logs, without secrets.
+func describe(b config.Backend) string {
+	if b.Kind == "postgres" {
+		return "postgres " + config.Redact(b.URL)
+	}
+	return "sqlite " + b.Path
+}
+
+// newService builds the resources service with the R4 validator.
+func newService(st store.Store) *resources.Service {
+	return resources.New(st, resources.Options{
+		Validate:       validate.Resource,
+		IsResourceType: spec.IsResourceType,
+	})
+}
+
+// newLogger returns the process logger in the chosen format.
+func newLogger(format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, nil))
+}
+
+// storeFlags are the flags every command that opens the database takes.
+func storeFlags() []config.Option { return []config.Option{config.Data, config.Database} }
+
+func getAll(set *config.Set, opts ...config.Option) ([]string, error) {
+	out := make([]string, len(opts))
+	for i, o := range opts {
+		v, err := set.Get(o)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/yitong-health/yitong/config"
+	"github.com/yitong-health/yitong/export"
+	"github.com/yitong-health/yitong/fhir/spec"
+	"github.com/yitong-health/yitong/rest"
+	"github.com/yitong-health/yitong/store"
+	"github.com/yitong-health/yitong/web"
+)
+
+type serveCmd struct{ stderr io.Writer }
+
+func (c *serveCmd) Summary() string { return "serve the web pages at / and the FHIR API at /fhir" }
+
+func (c *serveCmd) Run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	set := config.Bind(fs, config.Listen, config.Data, config.Database, config.LogFormat)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve: unexpected arguments %v", fs.Args())
+	}
+	v, err := getAll(set, config.Listen, config.Data, config.Database, config.LogFormat)
+	if err != nil {
+		return err
+	}
+	listen, data, database, logFormat := v[0], v[1], v[2], v[3]
+	log := newLogger(logFormat)
+	st, backend, err := openStore(ctx, database, data)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("close store", "error", err.Error())
+		}
+	}()
+	handler := newServer(st, data, log)
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	log.Info("yitong serving", "version", version, "address", "http://"+ln.Addr().String(), "fhir", "http://"+ln.Addr().String()+"/fhir", "store", describe(backend))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// newServer assembles the HTTP handler: pages, the FHIR API, metrics and
+// health endpoints.
+func newServer(st store.Store, data string, log *slog.Logger) http.Handler {
+	svc := newService(st)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(rest.Collectors()...)
+	api := rest.New(rest.Config{
+		Service:       svc,
+		Policy:        openPolicy{},
+		Logger:        log,
+		ResourceTypes: spec.ResourceTypes(),
+		Software:      "Yitong",
+		Version:       version,
+		Exports:       export.NewManager(st, filepath.Join(data, "exports"), spec.PatientCompartment(), log),
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/fhir/", api)
+	mux.Handle("/fhir", api)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n")) // nothing to do if the client went away
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := st.Ping(ctx); err != nil {
+			log.Warn("readyz: store not ready", "error", err.Error())
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("database unavailable\n"))
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	mux.Handle("/", web.New(web.Config{Version: version, Dialect: st.Dialect()}))
+	return mux
+}
+
+// openPolicy is the access decision until accounts and SMART on FHIR
+// arrive: it allows every request. It is the one place the identity work
+// replaces; `serve` listens on 127.0.0.1 by default for this reason.
+type openPolicy struct{}
+
+func (openPolicy) Decide(context.Context, rest.Request) error { return nil }
