@@ -3,11 +3,10 @@ package fhir
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -22,67 +21,36 @@ func Decode(data []byte, maxDepth int) (map[string]any, error) {
 	if !utf8.Valid(data) {
 		return nil, Errorf(IssueStructure, "the body is not valid UTF-8")
 	}
-	if d := jsonDepth(data); d > maxDepth {
-		return nil, Errorf(IssueTooCostly, "JSON nesting depth %d exceeds the limit of %d", d, maxDepth).WithStatus(413)
+	d := decoder{data: data, maxDepth: maxDepth, keys: make(map[string]string, 64)}
+	d.skipSpace()
+	if d.pos >= len(data) {
+		return nil, Errorf(IssueStructure, "malformed JSON: the body is empty")
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, jsonError(data, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, Errorf(IssueStructure, "unexpected data after the JSON object at offset %d", dec.InputOffset())
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
+	if data[d.pos] != '{' {
+		v, serr := d.value()
+		if serr != nil {
+			return nil, syntaxToError(data, serr)
+		}
 		return nil, Errorf(IssueStructure, "the body must be a JSON object, not %s", jsonKind(v))
 	}
-	return m, nil
+	v, serr := d.value()
+	if serr != nil {
+		return nil, syntaxToError(data, serr)
+	}
+	d.skipSpace()
+	if d.pos != len(data) {
+		line, col := lineCol(data, int64(d.pos))
+		return nil, Errorf(IssueStructure, "unexpected data after the JSON object at line %d, column %d", line, col)
+	}
+	return v.(map[string]any), nil
 }
 
-// jsonDepth returns the maximal nesting depth of objects and arrays in data,
-// skipping string contents. It is a cheap guard run before decoding.
-func jsonDepth(data []byte) int {
-	depth, maxd := 0, 0
-	inStr, esc := false, false
-	for _, c := range data {
-		if inStr {
-			switch {
-			case esc:
-				esc = false
-			case c == '\\':
-				esc = true
-			case c == '"':
-				inStr = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inStr = true
-		case '{', '[':
-			depth++
-			if depth > maxd {
-				maxd = depth
-			}
-		case '}', ']':
-			depth--
-		}
+func syntaxToError(data []byte, e *syntaxError) error {
+	line, col := lineCol(data, int64(e.off))
+	if strings.HasPrefix(e.msg, "nesting") {
+		return Errorf(IssueTooCostly, "JSON %s (at line %d, column %d)", e.msg, line, col).WithStatus(413)
 	}
-	return maxd
-}
-
-func jsonError(data []byte, err error) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		line, col := lineCol(data, se.Offset)
-		return Errorf(IssueStructure, "malformed JSON at line %d, column %d: %s", line, col, se.Error())
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return Errorf(IssueStructure, "malformed JSON: the body is empty or ends too early")
-	}
-	return Errorf(IssueStructure, "malformed JSON: %s", err.Error())
+	return Errorf(IssueStructure, "malformed JSON at line %d, column %d: %s", line, col, e.msg)
 }
 
 func lineCol(data []byte, off int64) (int, int) {

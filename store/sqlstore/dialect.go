@@ -16,6 +16,9 @@ type Dialect struct {
 	Numbered bool
 	// Migrations holds NNN_name.sql files applied in name order.
 	Migrations fs.FS
+	// LastInsertID reports whether the driver returns the sequence number of
+	// an inserted version through sql.Result.LastInsertId (else RETURNING).
+	LastInsertID bool
 	// MaxParams is the largest number of bind parameters in one statement.
 	MaxParams int
 	// LockSQL, when set, takes a transaction-scoped lock on its one string

@@ -122,23 +122,14 @@ func (t *tx) Put(ctx context.Context, v store.Version, idx store.Index) (store.V
 		deleted = 1
 	}
 	lu := v.LastUpdated.UTC().UnixMicro()
-	rows, err := t.query(ctx, `INSERT INTO resource_versions (res_type, res_id, version_id, last_updated, method, deleted, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (res_type, res_id, version_id) DO NOTHING RETURNING seq`,
-		v.Type, v.ID, v.VersionID, lu, string(v.Method), deleted, v.Body)
+	seq, inserted, err := t.insertVersion(ctx, v, lu, deleted)
 	if err != nil {
 		return v, fmt.Errorf("insert version: %w", err)
 	}
-	got := rows.Next()
-	if got {
-		err = rows.Scan(&v.Seq)
-	}
-	err = errors.Join(err, rows.Err(), rows.Close())
-	if err != nil {
-		return v, fmt.Errorf("insert version: %w", err)
-	}
-	if !got {
+	if !inserted {
 		return v, conflict()
 	}
+	v.Seq = seq
 	var res sql.Result
 	if v.VersionID == 1 {
 		res, err = t.exec(ctx, `INSERT INTO resources (res_type, res_id, version_id, seq, last_updated, deleted)
@@ -159,6 +150,41 @@ func (t *tx) Put(ctx context.Context, v store.Version, idx store.Index) (store.V
 		return v, err
 	}
 	return v, nil
+}
+
+const insertVersionSQL = `INSERT INTO resource_versions (res_type, res_id, version_id, last_updated, method, deleted, body)
+	VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (res_type, res_id, version_id) DO NOTHING`
+
+// insertVersion inserts a version row unless that version exists, and
+// returns its sequence number. SQLite reports the rowid directly, which is
+// cheaper than reading a RETURNING row; PostgreSQL returns the sequence.
+func (t *tx) insertVersion(ctx context.Context, v store.Version, lu int64, deleted int) (int64, bool, error) {
+	args := []any{v.Type, v.ID, v.VersionID, lu, string(v.Method), deleted, v.Body}
+	if t.d.LastInsertID {
+		res, err := t.exec(ctx, insertVersionSQL, args...)
+		if err != nil {
+			return 0, false, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil || n == 0 {
+			return 0, false, err
+		}
+		seq, err := res.LastInsertId()
+		return seq, err == nil, err
+	}
+	rows, err := t.query(ctx, insertVersionSQL+` RETURNING seq`, args...)
+	if err != nil {
+		return 0, false, err
+	}
+	var seq int64
+	got := rows.Next()
+	if got {
+		err = rows.Scan(&seq)
+	}
+	if err = errors.Join(err, rows.Err(), rows.Close()); err != nil {
+		return 0, false, err
+	}
+	return seq, got, nil
 }
 
 // writeIndex replaces the index entries of v's resource with idx. A deleted
@@ -190,8 +216,8 @@ func (t *tx) writeIndex(ctx context.Context, v store.Version, idx store.Index) e
 }
 
 // insertRows inserts n rows of width columns with multi-row INSERTs in
-// chunks; statements for full chunks are cached, so a bulk load prepares only
-// a handful of distinct statements.
+// chunks, skipping rows already present; statements for full chunks are
+// cached, so a bulk load prepares only a handful of distinct statements.
 func (t *tx) insertRows(ctx context.Context, into string, width, n int, row func(int) []any) error {
 	const chunk = 16
 	for start := 0; start < n; start += chunk {
@@ -220,6 +246,7 @@ func multiInsert(into string, width, rows int) string {
 		}
 		b.WriteString(tuple)
 	}
+	b.WriteString(" ON CONFLICT DO NOTHING")
 	return b.String()
 }
 

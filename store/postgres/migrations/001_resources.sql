@@ -24,15 +24,16 @@ CREATE TABLE resources (
 );
 
 -- Token index of current resources (identifiers for conditional operations).
+-- The primary key serves replacing a resource's entries.
 CREATE TABLE res_token (
     res_type TEXT NOT NULL,
     res_id   TEXT NOT NULL,
     param    TEXT NOT NULL,
     system   TEXT NOT NULL,
-    code     TEXT NOT NULL
+    code     TEXT NOT NULL,
+    PRIMARY KEY (res_type, res_id, param, system, code)
 );
 CREATE INDEX res_token_lookup ON res_token (res_type, param, code, system);
-CREATE INDEX res_token_owner ON res_token (res_type, res_id);
 
 -- References held by current resources.
 CREATE TABLE res_ref (
@@ -40,7 +41,7 @@ CREATE TABLE res_ref (
     res_id      TEXT NOT NULL,
     path        TEXT NOT NULL,
     target_type TEXT NOT NULL,
-    target_id   TEXT NOT NULL
+    target_id   TEXT NOT NULL,
+    PRIMARY KEY (res_type, res_id, path, target_type, target_id)
 );
 CREATE INDEX res_ref_target ON res_ref (target_type, target_id);
-CREATE INDEX res_ref_owner ON res_ref (res_type, res_id);
