@@ -28,9 +28,18 @@ const (
 // transaction: DELETE entries first, then POST, then PUT and PATCH, then
 // GET, as the spec orders them. Entry fullUrls (urn:uuid:…, urn:oid:… or
 // absolute URLs) and conditional references are resolved to the resources'
-// final ids before anything is validated or written. Any failure fails the
-// whole bundle with an error naming the entry; nothing is written.
-func (s *Service) Transaction(ctx context.Context, bundle map[string]any, ret Return) (map[string]any, error) {
+// final ids before anything is validated or written. Two entries acting on
+// the same resource (also once conditional criteria are resolved) fail the
+// bundle, as the spec requires. Any failure fails the whole bundle with an
+// error naming the entry; nothing is written.
+//
+// The entries' resources are changed in place: on success they hold what
+// was stored (id, meta.versionId and meta.lastUpdated set, references
+// rewritten) and the response shares them, so the caller must not change
+// them while it uses the response. On failure they are restored to what the
+// caller passed, so a failed bundle can be retried or split into smaller
+// ones. The bundle must not be used by other goroutines during the call.
+func (s *Service) Transaction(ctx context.Context, bundle map[string]any) (*BundleResponse, error) {
 	ops, err := s.parseEntries(bundle, "transaction")
 	if err != nil {
 		return nil, err
@@ -38,17 +47,29 @@ func (s *Service) Transaction(ctx context.Context, bundle map[string]any, ret Re
 	if err := checkDistinctTargets(ops); err != nil {
 		return nil, err
 	}
+	if err := s.runAtomically(ctx, ops); err != nil {
+		return nil, err
+	}
+	return &BundleResponse{kind: "transaction-response", ops: ops}, nil
+}
+
+// runAtomically runs ops in one store transaction. Every run, including one
+// the store repeats after a transient conflict, starts from the caller's
+// resources; when the transaction fails they are restored.
+func (s *Service) runAtomically(ctx context.Context, ops []*op) error {
 	assignIDs(s, ops)
-	err = s.st.Update(ctx, func(tx store.Tx) error {
+	var undo undoLog
+	err := s.st.Update(ctx, func(tx store.Tx) error {
+		undo.revert()
 		for _, o := range ops {
 			o.result, o.skip, o.target = Result{}, false, ""
 		}
-		return s.runTransaction(ctx, tx, ops)
+		return s.runTransaction(ctx, tx, ops, &undo)
 	})
 	if err != nil {
-		return nil, err
+		undo.revert()
 	}
-	return responseBundle("transaction-response", ops, ret, nil), nil
+	return err
 }
 
 // assignIDs gives every POST entry its new id once, before the store
@@ -86,7 +107,14 @@ func checkDistinctTargets(ops []*op) error {
 	return nil
 }
 
-func (s *Service) runTransaction(ctx context.Context, tx store.Tx, ops []*op) error {
+// runTransaction performs ops inside tx, recording in undo every change it
+// makes to the entries' resources.
+func (s *Service) runTransaction(ctx context.Context, tx store.Tx, ops []*op, undo *undoLog) error {
+	for _, o := range ops {
+		if o.resource != nil && (o.method == "POST" || o.method == "PUT") {
+			undo.saveStamp(o.resource)
+		}
+	}
 	// 1. Resolve targets: ids for creates, matches for conditional writes.
 	byURL := map[string]string{}
 	var writes []*op
@@ -101,8 +129,11 @@ func (s *Service) runTransaction(ctx context.Context, tx store.Tx, ops []*op) er
 			writes = append(writes, o)
 		}
 	}
+	if err := checkResolvedTargets(ops); err != nil {
+		return err
+	}
 	// 2. Rewrite references in the resources to be written.
-	rr := &refResolver{s: s, tx: tx, byURL: byURL, inBundle: writes}
+	rr := &refResolver{s: s, tx: tx, byURL: byURL, inBundle: writes, undo: undo}
 	for _, o := range writes {
 		if err := rr.rewrite(ctx, o.resource, o.typ); err != nil {
 			return entryErr(o.index, err)
@@ -123,6 +154,23 @@ func (s *Service) runTransaction(ctx context.Context, tx store.Tx, ops []*op) er
 				return entryErr(o.index, err)
 			}
 		}
+	}
+	return nil
+}
+
+// checkResolvedTargets refuses a bundle in which two writing entries
+// resolved to the same resource (for instance a conditional update matching
+// the resource another entry deletes).
+func checkResolvedTargets(ops []*op) error {
+	seen := make(map[string]int, len(ops))
+	for _, o := range ops {
+		if o.target == "" {
+			continue
+		}
+		if j, dup := seen[o.target]; dup {
+			return entryErr(o.index, fhir.Errorf(fhir.IssueInvalid, "entries %d and %d both act on %s", j, o.index, o.target))
+		}
+		seen[o.target] = o.index
 	}
 	return nil
 }
@@ -288,8 +336,10 @@ func (s *Service) readTx(ctx context.Context, tx store.Tx, o *op) (Result, error
 // Batch processes a batch bundle: each entry on its own, in its own store
 // transaction; a failing entry gets an error response and the others go on.
 // References between entries are not allowed in a batch (the spec forbids
-// interdependencies): a urn:uuid reference fails its entry.
-func (s *Service) Batch(ctx context.Context, bundle map[string]any, ret Return) (map[string]any, error) {
+// interdependencies): a urn:uuid reference fails its entry. Resources are
+// changed in place as in Transaction: those of successful entries hold what
+// was stored, those of failed entries are left as the caller passed them.
+func (s *Service) Batch(ctx context.Context, bundle map[string]any) (*BundleResponse, error) {
 	ops, err := s.parseBatchEntries(bundle)
 	if err != nil {
 		return nil, err
@@ -300,12 +350,7 @@ func (s *Service) Batch(ctx context.Context, bundle map[string]any, ret Return) 
 			errs[o.op] = o.parseErr
 			continue
 		}
-		assignIDs(s, []*op{o.op})
-		err := s.st.Update(ctx, func(tx store.Tx) error {
-			o.op.result, o.op.skip, o.op.target = Result{}, false, ""
-			return s.runTransaction(ctx, tx, []*op{o.op})
-		})
-		if err != nil {
+		if err := s.runAtomically(ctx, []*op{o.op}); err != nil {
 			errs[o.op] = err
 		}
 	}
@@ -313,7 +358,7 @@ func (s *Service) Batch(ctx context.Context, bundle map[string]any, ret Return) 
 	for i, o := range ops {
 		plain[i] = o.op
 	}
-	return responseBundle("batch-response", plain, ret, errs), nil
+	return &BundleResponse{kind: "batch-response", ops: plain, errs: errs}, nil
 }
 
 type batchOp struct {

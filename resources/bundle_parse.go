@@ -40,8 +40,13 @@ func entryErr(i int, err error) error {
 	out := &fhir.Error{Status: fe.Status}
 	for _, is := range fe.Issues {
 		is.Diagnostics = fmt.Sprintf("Bundle.entry[%d]: %s", i, is.Diagnostics)
-		for k, ex := range is.Expression {
-			is.Expression[k] = fmt.Sprintf("Bundle.entry[%d].resource.%s", i, ex)
+		if len(is.Expression) > 0 {
+			// A new slice: the issue's own is shared with err.
+			ex := make([]string, len(is.Expression))
+			for k, e := range is.Expression {
+				ex[k] = fmt.Sprintf("Bundle.entry[%d].resource.%s", i, e)
+			}
+			is.Expression = ex
 		}
 		out.Issues = append(out.Issues, is)
 	}

@@ -30,10 +30,53 @@ func WriteStatus(method string, r Result) int {
 	return http.StatusOK
 }
 
-func responseBundle(kind string, ops []*op, ret Return, errs map[*op]error) map[string]any {
-	entries := make([]any, len(ops))
-	for i, o := range ops {
-		if err, failed := errs[o]; failed {
+// BundleResponse is the outcome of a batch or transaction.
+type BundleResponse struct {
+	kind string
+	ops  []*op
+	errs map[*op]error
+}
+
+// Written counts the entries that stored a new version (creates, updates,
+// patches and deletes; not reads, matched conditional creates or deletes of
+// deleted resources).
+func (b *BundleResponse) Written() int {
+	n := 0
+	for _, o := range b.ops {
+		if _, failed := b.errs[o]; failed || o.method == "GET" || o.method == "HEAD" || o.result.Unchanged || o.result.Version.VersionID == 0 {
+			continue
+		}
+		n++
+	}
+	return n
+}
+
+// Failure is a failed entry of a batch.
+type Failure struct {
+	Index int
+	Err   error
+}
+
+// Failures lists the failed entries of a batch, in entry order.
+func (b *BundleResponse) Failures() []Failure {
+	var out []Failure
+	for _, o := range b.ops {
+		if err, failed := b.errs[o]; failed {
+			out = append(out, Failure{Index: o.index, Err: err})
+		}
+	}
+	return out
+}
+
+// Bundle renders the response Bundle. ret says whether the entries of
+// writes carry the stored resources (representation) or an OperationOutcome
+// (OperationOutcome) or neither (minimal); warnings are given in
+// response.outcome whatever ret says. GET entries always carry the resource
+// read; failed batch entries carry the error's OperationOutcome.
+func (b *BundleResponse) Bundle(ret Return) map[string]any {
+	entries := make([]any, len(b.ops))
+	for i, o := range b.ops {
+		if err, failed := b.errs[o]; failed {
 			entries[i] = map[string]any{"response": map[string]any{
 				"status":  StatusLine(StatusOf(err)),
 				"outcome": fhir.OperationOutcome(PublicIssues(err)),
@@ -51,17 +94,19 @@ func responseBundle(kind string, ops []*op, ret Return, errs map[*op]error) map[
 		if o.fullURL != "" && o.method == "POST" {
 			entry["fullUrl"] = o.fullURL
 		}
+		read := o.method == "GET" || o.method == "HEAD"
 		switch {
-		case o.method == "GET" || o.method == "HEAD":
+		case read:
 			if r.Resource != nil && o.method == "GET" {
 				entry["resource"] = r.Resource
 			}
 		case ret == ReturnRepresentation && r.Resource != nil:
 			entry["resource"] = r.Resource
-		case ret == ReturnOperationOutcome || len(r.Issues) > 0:
+		}
+		if !read && (ret == ReturnOperationOutcome || len(r.Issues) > 0) {
 			resp["outcome"] = fhir.OperationOutcome(r.Issues)
 		}
 		entries[i] = entry
 	}
-	return map[string]any{"resourceType": "Bundle", "type": kind, "entry": entries}
+	return map[string]any{"resourceType": "Bundle", "type": b.kind, "entry": entries}
 }

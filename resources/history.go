@@ -20,7 +20,9 @@ type HistoryPage struct {
 // History returns a page of history. typ and id narrow the scope (both
 // empty: the whole system). since keeps versions updated at or after it;
 // before is a cursor from an earlier page; count the page size (0: the
-// default; above the limit: an error).
+// default; above the limit: an error). Instance history of a resource that
+// never existed is a not-found error; one whose versions since filters out
+// is an empty page.
 func (s *Service) History(ctx context.Context, typ, id string, since time.Time, before int64, count int) (HistoryPage, error) {
 	if typ != "" && !s.opts.IsResourceType(typ) {
 		return HistoryPage{}, fhir.Errorf(fhir.IssueNotSupported, "%q is not a FHIR R4 resource type", typ).WithStatus(404)
@@ -49,13 +51,16 @@ func (s *Service) History(ctx context.Context, typ, id string, since time.Time, 
 		}
 		page.Versions = vs
 		page.Total, err = tx.HistoryCount(ctx, q)
-		return err
+		if err != nil || id == "" || page.Total > 0 {
+			return err
+		}
+		// Nothing in scope: an empty page when the resource exists (since
+		// filtered out all its versions), not-found when it never did.
+		_, err = tx.Current(ctx, typ, id)
+		return notFoundAs(err, typ, id)
 	})
 	if err != nil {
 		return HistoryPage{}, err
-	}
-	if id != "" && page.Total == 0 {
-		return HistoryPage{}, fhir.Errorf(fhir.IssueNotFound, "%s/%s is not known", typ, id)
 	}
 	return page, nil
 }

@@ -18,10 +18,11 @@ type refResolver struct {
 	byURL    map[string]string // fullUrl -> "Type/id"
 	inBundle []*op             // entries whose resources will be written
 	cache    map[string]string // conditional reference -> "Type/id"
+	undo     *undoLog          // records each rewrite
 }
 
-// rewrite rewrites every Reference.reference inside res (not descending into
-// contained resources' own references is unnecessary: they resolve alike).
+// rewrite rewrites every Reference.reference inside res, those of contained
+// resources included (they resolve alike), recording each change in r.undo.
 func (r *refResolver) rewrite(ctx context.Context, res map[string]any, path string) error {
 	for k, v := range res {
 		if err := r.walk(ctx, v, path+"."+k, k == "reference"); err != nil {
@@ -34,7 +35,7 @@ func (r *refResolver) rewrite(ctx context.Context, res map[string]any, path stri
 					return err
 				}
 				if nv != s {
-					res[k] = nv
+					r.undo.set(res, k, nv)
 				}
 			}
 		}

@@ -21,6 +21,9 @@ type SearchPage struct {
 // resources of the type in id order. Unknown parameters are refused, never
 // ignored. after continues an earlier page; count bounds the page.
 func (s *Service) Search(ctx context.Context, typ string, q url.Values, after string, count int) (SearchPage, error) {
+	if !s.opts.IsResourceType(typ) {
+		return SearchPage{}, fhir.Errorf(fhir.IssueNotSupported, "%q is not a FHIR R4 resource type", typ).WithStatus(404)
+	}
 	if count <= 0 {
 		count = s.limits.DefaultHistoryCount
 	}

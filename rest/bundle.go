@@ -19,18 +19,18 @@ func (h *Handler) bundle(w http.ResponseWriter, r *http.Request, c *call) error 
 		return fhir.ErrorAt(fhir.IssueInvalid, "resourceType", "POST to the base URL takes a batch or transaction Bundle, not %q", rt)
 	}
 	ret := resources.Return(preferReturn(r, string(resources.ReturnMinimal)))
-	var out map[string]any
+	var out *resources.BundleResponse
 	switch t, _ := b["type"].(string); t {
 	case "transaction":
-		out, err = h.cfg.Service.Transaction(r.Context(), b, ret)
+		out, err = h.cfg.Service.Transaction(r.Context(), b)
 	case "batch":
-		out, err = h.cfg.Service.Batch(r.Context(), b, ret)
+		out, err = h.cfg.Service.Batch(r.Context(), b)
 	default:
 		return fhir.ErrorAt(fhir.IssueInvalid, "Bundle.type", "POST to the base URL takes Bundle.type transaction or batch, not %q", t)
 	}
 	if err != nil {
 		return err
 	}
-	writeJSON(w, c.fmt, http.StatusOK, out)
+	writeJSON(w, c.fmt, http.StatusOK, out.Bundle(ret))
 	return nil
 }

@@ -21,13 +21,26 @@ func ifMatch(r *http.Request) (int64, error) {
 	return n, nil
 }
 
+// checkType checks that a request body is a resource of type typ; where
+// says where typ came from ("the URL names").
+func checkType(res map[string]any, typ, where string) error {
+	rt, ok := res["resourceType"].(string)
+	switch {
+	case !ok || rt == "":
+		return fhir.ErrorAt(fhir.IssueRequired, "resourceType", "the body has no resourceType; %s %s", where, typ)
+	case rt != typ:
+		return fhir.ErrorAt(fhir.IssueInvalid, "resourceType", "the body is a %q but %s %s", rt, where, typ)
+	}
+	return nil
+}
+
 func (h *Handler) create(w http.ResponseWriter, r *http.Request, c *call) error {
 	res, err := h.readResource(r)
 	if err != nil {
 		return err
 	}
-	if rt, _ := res["resourceType"].(string); rt != c.typ {
-		return fhir.ErrorAt(fhir.IssueInvalid, "resourceType", "the body is a %q but it was posted to %s", rt, c.typ)
+	if err := checkType(res, c.typ, "it was posted to"); err != nil {
+		return err
 	}
 	out, err := h.cfg.Service.Create(r.Context(), res, r.Header.Get("If-None-Exist"))
 	if err != nil {
@@ -114,8 +127,8 @@ func (h *Handler) conditionalUpdate(w http.ResponseWriter, r *http.Request, c *c
 	if err != nil {
 		return err
 	}
-	if rt, _ := res["resourceType"].(string); rt != c.typ {
-		return fhir.ErrorAt(fhir.IssueInvalid, "resourceType", "the body is a %q but the URL names %s", rt, c.typ)
+	if err := checkType(res, c.typ, "the URL names"); err != nil {
+		return err
 	}
 	im, err := ifMatch(r)
 	if err != nil {

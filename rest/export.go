@@ -2,6 +2,7 @@ package rest
 
 import (
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -58,7 +59,7 @@ func (h *Handler) exportKickoff(w http.ResponseWriter, r *http.Request, c *call)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Location", baseURL(r)+"/$export-poll-status/"+id)
+	w.Header().Set("Content-Location", baseURL(r)+"/$export-poll-status?_jobId="+url.QueryEscape(id))
 	writeJSON(w, c.fmt, http.StatusAccepted, fhir.OperationOutcome([]fhir.Issue{{Severity: fhir.SeverityInformation, Code: fhir.IssueInformation, Diagnostics: "export started; poll the Content-Location URL"}}))
 	return nil
 }
@@ -77,7 +78,7 @@ func preferAsync(r *http.Request) bool {
 // exportStatus answers a poll: 202 with X-Progress while running, the
 // manifest when done, or the failure as an OperationOutcome.
 func (h *Handler) exportStatus(w http.ResponseWriter, r *http.Request, c *call) error {
-	j, err := h.cfg.Exports.Status(r.PathValue("job"))
+	j, err := h.cfg.Exports.Status(r.URL.Query().Get("_jobId"))
 	if err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func (h *Handler) exportStatus(w http.ResponseWriter, r *http.Request, c *call) 
 	base := baseURL(r)
 	out := make([]any, 0, len(j.Files))
 	for _, f := range j.Files {
-		out = append(out, map[string]any{"type": f.Type, "url": base + "/$export-file/" + j.ID + "/" + f.Name, "count": f.Count})
+		out = append(out, map[string]any{"type": f.Type, "url": base + "/$export-file?" + url.Values{"_jobId": {j.ID}, "_file": {f.Name}}.Encode(), "count": f.Count})
 	}
 	w.Header().Set("Expires", j.Started.Add(24*time.Hour).Format(http.TimeFormat))
 	writeJSON(w, format{contentType: "application/json", pretty: c.fmt.pretty}, http.StatusOK, map[string]any{
@@ -107,7 +108,7 @@ func (h *Handler) exportStatus(w http.ResponseWriter, r *http.Request, c *call) 
 }
 
 func (h *Handler) exportCancel(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := h.cfg.Exports.Cancel(r.PathValue("job")); err != nil {
+	if err := h.cfg.Exports.Cancel(r.URL.Query().Get("_jobId")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusAccepted)
@@ -115,7 +116,7 @@ func (h *Handler) exportCancel(w http.ResponseWriter, r *http.Request, c *call) 
 }
 
 func (h *Handler) exportFile(w http.ResponseWriter, r *http.Request, c *call) error {
-	path, err := h.cfg.Exports.FilePath(r.PathValue("job"), r.PathValue("file"))
+	path, err := h.cfg.Exports.FilePath(r.URL.Query().Get("_jobId"), r.URL.Query().Get("_file"))
 	if err != nil {
 		return err
 	}

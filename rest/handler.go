@@ -85,6 +85,12 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("/fhir/", func(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, notFoundRoute(r))
 	})
+	// The base URL itself takes only POST (batch and transaction); without
+	// this, http.ServeMux would redirect other methods to /fhir/.
+	h.mux.HandleFunc("/fhir", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", http.MethodPost)
+		h.writeError(w, r, methodNotAllowed(r))
+	})
 	return h
 }
 

@@ -66,6 +66,23 @@ func negotiate(r *http.Request) (format, error) {
 	return f, nil
 }
 
+// acceptsNDJSON reports whether the Accept header admits NDJSON, the
+// format of bulk export files (Bulk Data clients send
+// Accept: application/fhir+ndjson when they download them).
+func acceptsNDJSON(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil || params["q"] == "0" {
+			continue
+		}
+		switch mt {
+		case "application/fhir+ndjson", "application/ndjson", "application/x-ndjson":
+			return true
+		}
+	}
+	return false
+}
+
 // bodyKind is what a request body is.
 type bodyKind int
 

@@ -35,20 +35,29 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 }
 
 func (h *Handler) writeErrorFmt(w http.ResponseWriter, r *http.Request, f format, err error) {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		err = fhir.Errorf(fhir.IssueTooLong, "the request body exceeds the limit of %d bytes", mbe.Limit).WithStatus(http.StatusRequestEntityTooLarge)
+	if tl := tooLarge(err); tl != nil {
+		err = tl
 	}
 	writeJSON(w, f, resources.StatusOf(err), fhir.OperationOutcome(resources.PublicIssues(err)))
 }
 
-// readBody reads the (size-limited) request body.
+// tooLarge returns the 413 error for a body that exceeded the limit (an
+// *http.MaxBytesError inside err), or nil.
+func tooLarge(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return fhir.Errorf(fhir.IssueTooLong, "the request body exceeds the limit of %d bytes", mbe.Limit).WithStatus(http.StatusRequestEntityTooLarge)
+	}
+	return nil
+}
+
+// readBody reads the (size-limited) request body. A body over the limit is
+// a too-long error (413), not an internal one.
 func readBody(r *http.Request) ([]byte, error) {
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, err
+		if tl := tooLarge(err); tl != nil {
+			return nil, tl
 		}
 		return nil, fhir.Errorf(fhir.IssueStructure, "the request body could not be read: %v", err)
 	}

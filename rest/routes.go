@@ -1,7 +1,6 @@
 package rest
 
 import (
-
 	"net/http"
 	"strings"
 
@@ -46,9 +45,13 @@ func (h *Handler) routeTable() []route {
 		rs = append(rs,
 			route{"GET /fhir/$export", "$export", "system", nil, h.exportKickoff},
 			route{"GET /fhir/Patient/$export", "$export", "type", []string{"Patient"}, h.exportKickoff},
-			route{"GET /fhir/$export-poll-status/{job}", "$export-poll-status", "system", nil, h.exportStatus},
-			route{"DELETE /fhir/$export-poll-status/{job}", "$export-poll-status", "system", nil, h.exportCancel},
-			route{"GET /fhir/$export-file/{job}/{file}", "$export-file", "system", nil, h.exportFile},
+			// The job and file are query parameters (_jobId, _file), not
+			// path segments: "/fhir/$export-poll-status/{job}" would
+			// conflict with "/fhir/{type}/_history" in http.ServeMux
+			// (neither is more specific) and make New panic.
+			route{"GET /fhir/$export-poll-status", "$export-poll-status", "system", nil, h.exportStatus},
+			route{"DELETE /fhir/$export-poll-status", "$export-poll-status", "system", nil, h.exportCancel},
+			route{"GET /fhir/$export-file", "$export-file", "system", nil, h.exportFile},
 		)
 	}
 	return rs
@@ -74,4 +77,3 @@ func notFoundRoute(r *http.Request) error {
 func methodNotAllowed(r *http.Request) error {
 	return fhir.Errorf(fhir.IssueNotSupported, "%s is not allowed on %s", r.Method, r.URL.Path).WithStatus(http.StatusMethodNotAllowed)
 }
-

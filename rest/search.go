@@ -19,6 +19,9 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, c *call) error 
 			return fhir.Errorf(fhir.IssueNotSupported, "POST _search takes application/x-www-form-urlencoded, not %s", ct).WithStatus(http.StatusUnsupportedMediaType)
 		}
 		if err := r.ParseForm(); err != nil {
+			if tl := tooLarge(err); tl != nil {
+				return tl
+			}
 			return fhir.Errorf(fhir.IssueInvalid, "the search form cannot be read: %v", err)
 		}
 		for k, vs := range r.PostForm {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/yitong-health/yitong/fhir"
@@ -94,13 +95,21 @@ func (h *Handler) wrap(rt route) http.Handler {
 func (h *Handler) prepare(r *http.Request, rt route, c *call) error {
 	f, err := negotiate(r)
 	c.fmt = f
-	if err != nil {
+	if err != nil && !(rt.interaction == "$export-file" && acceptsNDJSON(r)) {
 		return err
 	}
 	if c.typ != "" && !h.cfg.Service.IsResourceType(c.typ) {
 		return fhir.Errorf(fhir.IssueNotSupported, "%q is not a FHIR R4 resource type", c.typ).WithStatus(http.StatusNotFound)
 	}
 	if c.id != "" && !resources.ValidID(c.id) {
+		switch {
+		case c.id == "_history" || c.id == "_search":
+			// e.g. PATCH /fhir/Patient/_history: the path names a type-level
+			// route that does not take this method.
+			return methodNotAllowed(r)
+		case strings.HasPrefix(c.id, "$"):
+			return fhir.Errorf(fhir.IssueNotSupported, "operation %s is not supported on %s", c.id, c.typ).WithStatus(http.StatusNotFound)
+		}
 		return fhir.Errorf(fhir.IssueInvalid, "%q is not a valid resource id (1-64 of A-Z a-z 0-9 - .)", c.id)
 	}
 	return h.cfg.Policy.Decide(r.Context(), Request{Interaction: rt.interaction, Type: c.typ, ID: c.id, HTTP: r})

@@ -64,16 +64,6 @@ func init() {
 					return fmt.Errorf("%s: %w", p, err)
 				}
 			}
-			if v := os.Getenv("XWAL"); v != "" {
-				if _, err := c.Exec("PRAGMA wal_autocheckpoint = "+v, nil); err != nil {
-					return err
-				}
-			}
-			if v := os.Getenv("XSYNC"); v != "" {
-				if _, err := c.Exec("PRAGMA synchronous = "+v, nil); err != nil {
-					return err
-				}
-			}
 			return nil
 		},
 	})
