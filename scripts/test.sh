@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test of Yitong on this machine, installing and starting what the
+# tests need first: PostgreSQL (the storage contract suite fails without it)
+# and HL7's R4 example resources from npm (the validator's example report).
+# Usage: scripts/test.sh [go test flags…]   e.g. scripts/test.sh -short
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '== %s\n' "$*" >&2; }
+
+# PostgreSQL: start the local cluster if it is installed but down; install it
+# from Debian's packages if it is missing.
+pg_up() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
+if [ -z "${YITONG_TEST_POSTGRES:-}" ]; then
+  if ! command -v pg_isready >/dev/null 2>&1; then
+    log "installing PostgreSQL"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+  if ! pg_up; then
+    log "starting PostgreSQL"
+    for v in $(ls /etc/postgresql 2>/dev/null); do
+      pg_ctlcluster --skip-systemctl-redirect "$v" main start || true
+    done
+    for _ in $(seq 1 30); do pg_up && break; sleep 1; done
+  fi
+  pg_up || { echo "PostgreSQL is not reachable at 127.0.0.1:5432" >&2; exit 1; }
+fi
+
+# HL7's example resources (validated against in fhir/validate).
+examples=.cache/r4-examples/node_modules/hl7.fhir.r4.examples
+if [ ! -d "$examples" ]; then
+  log "installing hl7.fhir.r4.examples@4.0.1 from npm"
+  npm install --silent --no-audit --no-fund --prefix .cache/r4-examples hl7.fhir.r4.examples@4.0.1 >/dev/null
+fi
+
+log "go test ./..."
+go test -timeout 60m "$@" ./...
