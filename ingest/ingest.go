@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -130,49 +131,79 @@ func (im *Importer) Import(ctx context.Context, paths []string) (Summary, error)
 	return r.sum, err
 }
 
-// read decodes files ahead of the writer, so parsing overlaps with writing.
+// readAhead is how many files are decoded concurrently ahead of the writer.
+var readAhead = max(2, runtime.GOMAXPROCS(0))
+
+// read decodes files ahead of the writer, several at a time, and hands their
+// units to out in file order, so parsing overlaps with writing and uses
+// every core. Each file streams through its own bounded channel.
 func (im *Importer) read(ctx context.Context, files []string, out chan<- unit) error {
-	for _, f := range files {
-		lim := bulk.Limits{
-			MaxDepth: im.Service.Limits().MaxDepth,
-			Progress: im.Progress,
-			OnError: func(le *bulk.LineError) error {
-				select {
-				case out <- unit{file: f, err: le}:
-					return nil
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-			},
-		}
-		err := bulk.ReadFile(f, lim, func(it bulk.Item) error {
+	chans := make([]chan unit, len(files))
+	for i := range chans {
+		chans[i] = make(chan unit, 16)
+	}
+	sem := make(chan struct{}, readAhead)
+	errs := make([]error, len(files))
+	go func() {
+		for i, f := range files {
 			select {
-			case out <- unit{file: f, item: it}:
-				return nil
+			case sem <- struct{}{}:
 			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
-		if err != nil {
-			var le *bulk.LineError
-			if errors.As(err, &le) && ctx.Err() == nil {
-				// An I/O failure (a truncated gzip stream): report it and go on.
-				select {
-				case out <- unit{file: f, err: le}:
-				case <-ctx.Done():
-					return ctx.Err()
+				for _, c := range chans[i:] {
+					close(c)
 				}
-			} else {
-				return err
+				return
+			}
+			go func() {
+				defer close(chans[i])
+				errs[i] = im.readFile(ctx, f, chans[i])
+			}()
+		}
+	}()
+	for i, c := range chans {
+		for u := range c {
+			select {
+			case out <- u:
+			case <-ctx.Done():
+				for range c {
+				}
 			}
 		}
+		<-sem
+		if errs[i] != nil {
+			return errs[i]
+		}
+	}
+	return ctx.Err()
+}
+
+// readFile decodes one file into units, ending with a flush unit.
+func (im *Importer) readFile(ctx context.Context, f string, out chan<- unit) error {
+	send := func(u unit) error {
 		select {
-		case out <- unit{file: f, flush: true}:
+		case out <- u:
+			return nil
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
-	return nil
+	lim := bulk.Limits{
+		MaxDepth: im.Service.Limits().MaxDepth,
+		Progress: im.Progress,
+		OnError:  func(le *bulk.LineError) error { return send(unit{file: f, err: le}) },
+	}
+	err := bulk.ReadFile(f, lim, func(it bulk.Item) error { return send(unit{file: f, item: it}) })
+	if err != nil {
+		var le *bulk.LineError
+		if !errors.As(err, &le) || ctx.Err() != nil {
+			return err
+		}
+		// An I/O failure (a truncated gzip stream): report it and go on.
+		if err := send(unit{file: f, err: le}); err != nil {
+			return err
+		}
+	}
+	return send(unit{file: f, flush: true})
 }
 
 // TotalBytes returns the summed size of the files under paths (for a

@@ -127,9 +127,12 @@ type Tx interface {
 	Version(ctx context.Context, typ, id string, versionID int64) (Version, error)
 	// Put stores v as the new current version of (v.Type, v.ID) and replaces
 	// the resource's index entries with idx. v.VersionID must be exactly one
-	// more than the current version (1 for a new resource); otherwise Put
-	// returns a conflict error and writes nothing. Put sets v.Seq and returns
-	// the stored version.
+	// more than the current version (1 for a new resource); otherwise the
+	// write fails with a conflict error and the transaction writes nothing.
+	// A backend may queue writes and send them before the transaction's next
+	// read or its commit; the conflict error then comes from that read or from
+	// Update. Put returns the version; its Seq is set only by backends that
+	// write at once (read it back after commit otherwise).
 	Put(ctx context.Context, v Version, idx Index) (Version, error)
 	// History returns versions matching q, newest first.
 	History(ctx context.Context, q HistoryQuery) ([]Version, error)

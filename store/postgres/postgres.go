@@ -31,6 +31,7 @@ func Dialect() *sqlstore.Dialect {
 	return &sqlstore.Dialect{
 		Name:             "postgres",
 		Numbered:         true,
+		BatchWrites:      true,
 		Migrations:       sub,
 		MaxParams:        65535,
 		LockSQL:          `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`,

@@ -19,6 +19,10 @@ type Dialect struct {
 	// LastInsertID reports whether the driver returns the sequence number of
 	// an inserted version through sql.Result.LastInsertId (else RETURNING).
 	LastInsertID bool
+	// BatchWrites queues Put's rows and sends them in array-parameter
+	// statements before the next read and before commit (PostgreSQL); Seq of
+	// a put version is then known only after commit.
+	BatchWrites bool
 	// MaxParams is the largest number of bind parameters in one statement.
 	MaxParams int
 	// LockSQL, when set, takes a transaction-scoped lock on its one string

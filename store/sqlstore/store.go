@@ -98,6 +98,9 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 	if err = fn(t); err != nil {
 		return err
 	}
+	if err = t.flush(ctx); err != nil {
+		return err
+	}
 	if err = sqltx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}

@@ -20,6 +20,8 @@ type tx struct {
 	now   time.Time
 	write bool
 	stmts map[string]*sql.Stmt
+	// pending holds queued writes for dialects with BatchWrites.
+	pending *batch
 }
 
 func (t *tx) Now() time.Time { return t.now }
@@ -55,6 +57,12 @@ func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error
 }
 
 func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if !t.pending.empty() {
+		// A read sees the transaction's own writes: send them first.
+		if err := t.flush(ctx); err != nil {
+			return nil, err
+		}
+	}
 	s, err := t.stmt(ctx, q)
 	if err != nil {
 		return nil, err
@@ -120,6 +128,15 @@ func (t *tx) Put(ctx context.Context, v store.Version, idx store.Index) (store.V
 	deleted := 0
 	if v.Deleted {
 		deleted = 1
+	}
+	if t.d.BatchWrites {
+		if t.pending != nil && t.pending.keys[[2]string{v.Type, v.ID}] {
+			if err := t.flush(ctx); err != nil {
+				return v, err
+			}
+		}
+		t.queue(v, idx)
+		return v, nil
 	}
 	lu := v.LastUpdated.UTC().UnixMicro()
 	seq, inserted, err := t.insertVersion(ctx, v, lu, deleted)

@@ -64,17 +64,18 @@ var contractCases = []struct {
 	{"ListCurrentPaging", testListCurrent},
 	{"Referencing", testReferencing},
 	{"ClockFixedPerTransaction", testClock},
+	{"ReadOwnWritesInTransaction", testReadOwnWrites},
 }
 
 func testPutAndRead(t *testing.T, s store.Store) {
 	v := put(t, s, store.Version{Type: "Patient", ID: "p1", VersionID: 1, Method: store.MethodCreate, Body: body("Patient", "p1", 1)}, store.Index{})
-	if v.Seq <= 0 {
-		t.Fatalf("seq not set: %d", v.Seq)
-	}
 	err := s.View(ctx, func(tx store.Tx) error {
 		got, err := tx.Current(ctx, "Patient", "p1")
 		if err != nil {
 			return err
+		}
+		if got.Seq <= 0 {
+			return fmt.Errorf("seq not set: %d", got.Seq)
 		}
 		if string(got.Body) != string(v.Body) || got.VersionID != 1 || got.Deleted || got.Method != store.MethodCreate {
 			return fmt.Errorf("current = %+v", got)
@@ -462,4 +463,46 @@ func testClock(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// testReadOwnWrites writes several versions, new and updated, in one
+// transaction and reads them back inside it (a batching backend must send
+// its queued writes before reading).
+func testReadOwnWrites(t *testing.T, s store.Store) {
+	put(t, s, store.Version{Type: "Patient", ID: "old", VersionID: 1, Method: store.MethodCreate, Body: body("Patient", "old", 1)},
+		store.Index{Tokens: []store.Token{{Param: "identifier", Code: "x"}}})
+	err := s.Update(ctx, func(tx store.Tx) error {
+		for _, v := range []store.Version{
+			{Type: "Patient", ID: "new", VersionID: 1, Method: store.MethodCreate, Body: body("Patient", "new", 1)},
+			{Type: "Patient", ID: "old", VersionID: 2, Method: store.MethodUpdate, Body: body("Patient", "old", 2)},
+		} {
+			v.LastUpdated = tx.Now()
+			if _, err := tx.Put(ctx, v, store.Index{Tokens: []store.Token{{Param: "identifier", Code: "y"}}}); err != nil {
+				return err
+			}
+		}
+		for _, id := range []string{"new", "old"} {
+			cur, err := tx.Current(ctx, "Patient", id)
+			if err != nil {
+				return err
+			}
+			if want := map[string]int64{"new": 1, "old": 2}[id]; cur.VersionID != want {
+				return fmt.Errorf("%s: version %d inside the transaction, want %d", id, cur.VersionID, want)
+			}
+		}
+		ids, err := tx.FindTokens(ctx, "Patient", [][]store.TokenMatch{{{Param: "identifier", Code: "y"}}}, 10)
+		if err != nil {
+			return err
+		}
+		if fmt.Sprint(ids) != "[new old]" {
+			return fmt.Errorf("tokens inside the transaction: %v", ids)
+		}
+		// A second write of a resource already written in this transaction.
+		_, err = tx.Put(ctx, store.Version{Type: "Patient", ID: "new", VersionID: 2, LastUpdated: tx.Now(), Method: store.MethodUpdate, Body: body("Patient", "new", 2)}, store.Index{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustHistoryLen(t, s, store.HistoryQuery{Type: "Patient", Count: 100}, 4)
 }
