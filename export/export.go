@@ -63,6 +63,7 @@ type Job struct {
 	Files      []File
 	Resources  int
 	cancel     context.CancelFunc
+	done       chan struct{} // closed when the job's goroutine has stopped
 	finishedAt time.Time
 }
 
@@ -104,7 +105,7 @@ func (m *Manager) Start(req Request) (string, error) {
 		return "", fmt.Errorf("export folder: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	j := &Job{ID: id, Request: req, Started: time.Now().UTC(), cancel: cancel}
+	j := &Job{ID: id, Request: req, Started: time.Now().UTC(), cancel: cancel, done: make(chan struct{})}
 	m.mu.Lock()
 	m.expireLocked()
 	m.jobs[id] = j
@@ -126,7 +127,7 @@ func (m *Manager) Status(id string) (Job, error) {
 	return out, nil
 }
 
-// Cancel stops a job and deletes its files.
+// Cancel stops a job, waits for it to stop writing and deletes its files.
 func (m *Manager) Cancel(id string) error {
 	m.mu.Lock()
 	j, ok := m.jobs[id]
@@ -136,6 +137,7 @@ func (m *Manager) Cancel(id string) error {
 		return ErrNoJob
 	}
 	j.cancel()
+	<-j.done
 	return os.RemoveAll(filepath.Join(m.dir, id))
 }
 
@@ -165,6 +167,7 @@ func (m *Manager) expireLocked() {
 }
 
 func (m *Manager) run(ctx context.Context, j *Job) {
+	defer close(j.done)
 	w := &writers{dir: filepath.Join(m.dir, j.ID), max: m.MaxPerFile, files: map[string]*typeFile{}}
 	var err error
 	switch j.Request.Level {
@@ -179,7 +182,7 @@ func (m *Manager) run(ctx context.Context, j *Job) {
 	j.Done, j.Err, j.finishedAt = true, err, time.Now()
 	j.Files = w.list()
 	j.Resources = w.total
-	if err != nil && !errors.Is(err, context.Canceled) {
+	if err != nil && ctx.Err() == nil {
 		m.log.Error("export failed", "job", j.ID, "error", err.Error())
 	}
 }

@@ -121,7 +121,9 @@ type Tx interface {
 	Now() time.Time
 	// Current returns the current version of a resource. It returns a
 	// not-found error if the resource never existed; a deleted resource is
-	// returned with Deleted set (and no error).
+	// returned with Deleted set (and no error). In a write transaction it
+	// also locks the resource against concurrent writers until the
+	// transaction ends, so read-modify-write of one resource is safe.
 	Current(ctx context.Context, typ, id string) (Version, error)
 	// Version returns one version; not-found if there is no such version.
 	Version(ctx context.Context, typ, id string, versionID int64) (Version, error)

@@ -35,6 +35,7 @@ func Dialect() *sqlstore.Dialect {
 		Migrations:       sub,
 		MaxParams:        65535,
 		LockSQL:          `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`,
+		LockRowSQL:       `SELECT 1 FROM resources WHERE res_type = ? AND res_id = ? FOR UPDATE`,
 		MigrationLockSQL: `SELECT pg_advisory_xact_lock(7363462020)`,
 		ReadTx:           &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
 		WriteTx:          &sql.TxOptions{Isolation: sql.LevelReadCommitted},

@@ -29,6 +29,11 @@ type Dialect struct {
 	// argument (PostgreSQL: an advisory lock). SQLite needs none: its write
 	// transactions are already serialized.
 	LockSQL string
+	// LockRowSQL, when set, locks the current row of one resource (type, id)
+	// until the transaction ends; write transactions run it before reading a
+	// resource's current version, so concurrent updates of one resource
+	// queue instead of computing the same next version. SQLite needs none.
+	LockRowSQL string
 	// MigrationLockSQL, when set, is run inside the migration transaction so
 	// that two nodes starting together do not migrate at once.
 	MigrationLockSQL string

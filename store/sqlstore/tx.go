@@ -106,6 +106,18 @@ func (t *tx) one(ctx context.Context, notFound string, q string, args ...any) (s
 }
 
 func (t *tx) Current(ctx context.Context, typ, id string) (store.Version, error) {
+	if t.write && t.d.LockRowSQL != "" {
+		// Lock the resource's row first, in a statement of its own, so that
+		// the read below (a fresh snapshot under READ COMMITTED) sees the
+		// version that any concurrent writer committed before us.
+		rows, err := t.query(ctx, t.d.LockRowSQL, typ, id)
+		if err != nil {
+			return store.Version{}, fmt.Errorf("lock %s/%s: %w", typ, id, err)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return store.Version{}, fmt.Errorf("lock %s/%s: %w", typ, id, err)
+		}
+	}
 	return t.one(ctx, fmt.Sprintf("resource %s/%s is not known", typ, id),
 		`SELECT `+versionCols+` FROM resources r JOIN resource_versions v ON v.seq = r.seq WHERE r.res_type = ? AND r.res_id = ?`, typ, id)
 }

@@ -65,6 +65,7 @@ var contractCases = []struct {
 	{"Referencing", testReferencing},
 	{"ClockFixedPerTransaction", testClock},
 	{"ReadOwnWritesInTransaction", testReadOwnWrites},
+	{"ConcurrentReadModifyWrite", testConcurrentReadModifyWrite},
 }
 
 func testPutAndRead(t *testing.T, s store.Store) {
@@ -505,4 +506,37 @@ func testReadOwnWrites(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	mustHistoryLen(t, s, store.HistoryQuery{Type: "Patient", Count: 100}, 4)
+}
+
+// testConcurrentReadModifyWrite has many transactions read the current
+// version and write the next: none may conflict, since Current locks the
+// resource in a write transaction.
+func testConcurrentReadModifyWrite(t *testing.T, s store.Store) {
+	put(t, s, store.Version{Type: "Patient", ID: "a", VersionID: 1, Method: store.MethodCreate, Body: body("Patient", "a", 1)}, store.Index{})
+	const workers = 10
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- s.Update(ctx, func(tx store.Tx) error {
+				cur, err := tx.Current(ctx, "Patient", "a")
+				if err != nil {
+					return err
+				}
+				next := cur.VersionID + 1
+				_, err = tx.Put(ctx, store.Version{Type: "Patient", ID: "a", VersionID: next, LastUpdated: tx.Now(), Method: store.MethodUpdate, Body: body("Patient", "a", next)}, store.Index{})
+				return err
+			})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("read-modify-write: %v", err)
+		}
+	}
+	mustHistoryLen(t, s, store.HistoryQuery{Type: "Patient", ID: "a", Count: 100}, workers+1)
 }
