@@ -62,7 +62,7 @@ func (s *Service) runAtomically(ctx context.Context, ops []*op) error {
 	err := s.st.Update(ctx, func(tx store.Tx) error {
 		undo.revert()
 		for _, o := range ops {
-			o.result, o.skip, o.target = Result{}, false, ""
+			o.result, o.skip, o.target, o.prev = Result{}, false, "", store.Version{}
 		}
 		return s.runTransaction(ctx, tx, ops, &undo)
 	})
@@ -186,7 +186,10 @@ func contains(list []string, s string) bool {
 
 // resolveTarget decides which resource an entry writes: a new id for POST
 // (or the existing match of a conditional create), the URL id or the
-// criteria's match for PUT, PATCH and DELETE.
+// criteria's match for PUT, PATCH and DELETE. It also reads a PUT target's
+// current version now, before anything is written: no other entry may
+// write that resource, and a store that queues writes (PostgreSQL) would
+// otherwise send them before each such read.
 func (s *Service) resolveTarget(ctx context.Context, tx store.Tx, o *op) error {
 	switch o.method {
 	case "POST":
@@ -231,6 +234,14 @@ func (s *Service) resolveTarget(ctx context.Context, tx store.Tx, o *op) error {
 				}
 				o.resource["id"] = id
 			}
+			if err := s.checkTypeID(o.typ, id); err != nil {
+				return err
+			}
+			prev, err := current(ctx, tx, o.typ, id)
+			if err != nil {
+				return err
+			}
+			o.prev = prev
 		}
 		o.target = o.typ + "/" + id
 	}
@@ -291,19 +302,16 @@ func (s *Service) execute(ctx context.Context, tx store.Tx, o *op, warnings []fh
 	return err
 }
 
-// putChecked is updateTx for an entry whose resource is already validated.
+// putChecked is updateTx for an entry whose resource is already validated
+// and whose current version resolveTarget has read.
 func (s *Service) putChecked(ctx context.Context, tx store.Tx, o *op, warnings []fhir.Issue) (Result, error) {
 	if err := checkBody(o.resource, o.typ, o.id); err != nil {
 		return Result{}, err
 	}
-	prev, err := current(ctx, tx, o.typ, o.id)
-	if err != nil {
+	if err := checkIfMatch(o.prev, o.ifMatch, o.typ, o.id); err != nil {
 		return Result{}, err
 	}
-	if err := checkIfMatch(prev, o.ifMatch, o.typ, o.id); err != nil {
-		return Result{}, err
-	}
-	return s.put(ctx, tx, o.typ, o.id, o.resource, prev, store.MethodUpdate, warnings)
+	return s.put(ctx, tx, o.typ, o.id, o.resource, o.prev, store.MethodUpdate, warnings)
 }
 
 // readTx performs a GET entry: read or vread (history inside bundles is

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/store"
 )
 
 // op is one parsed entry of a batch or transaction bundle.
@@ -26,9 +27,10 @@ type op struct {
 	ifNoneExist string
 
 	// Filled in while processing a transaction.
-	newID  string // id assigned to a POST entry
-	target string // "Type/id" the entry's write resolves to
-	skip   bool   // conditional create matched an existing resource
+	newID  string        // id assigned to a POST entry
+	prev   store.Version // a PUT target's current version, read before any write
+	target string        // "Type/id" the entry's write resolves to
+	skip   bool          // conditional create matched an existing resource
 	result Result
 }
 
