@@ -47,6 +47,11 @@ func (s *Service) Transaction(ctx context.Context, bundle map[string]any) (*Bund
 	if err := checkDistinctTargets(ops); err != nil {
 		return nil, err
 	}
+	for _, o := range ops {
+		if err := authorize(ctx, o); err != nil {
+			return nil, entryErr(o.index, err)
+		}
+	}
 	if err := s.runAtomically(ctx, ops); err != nil {
 		return nil, err
 	}
@@ -356,6 +361,10 @@ func (s *Service) Batch(ctx context.Context, bundle map[string]any) (*BundleResp
 	for _, o := range ops {
 		if o.parseErr != nil {
 			errs[o.op] = o.parseErr
+			continue
+		}
+		if err := authorize(ctx, o.op); err != nil {
+			errs[o.op] = err
 			continue
 		}
 		if err := s.runAtomically(ctx, []*op{o.op}); err != nil {

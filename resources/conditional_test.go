@@ -177,6 +177,7 @@ func TestParseCriteria(t *testing.T) {
 			{"_id=p2&identifier=http://a|1", nil},
 			{"_id=p1,p4&identifier=http://a|2", []string{"p4"}},
 			{"identifier=http://a|1&_id=p1,p2,p3", []string{"p1"}},
+			{"Patient?identifier=http://a|1", []string{"p1"}}, // the type repeated, as some clients send If-None-Exist
 		} {
 			crit, err := resources.ParseCriteria("Patient", c.query)
 			if err != nil {

@@ -23,8 +23,14 @@ type Criteria struct {
 }
 
 // ParseCriteria parses a query string of criteria for resource type typ.
+//
+// A query that repeats the type ("Patient?identifier=…", as some clients
+// send in If-None-Exist) is accepted when the type is typ.
 func ParseCriteria(typ, query string) (Criteria, error) {
 	c := Criteria{Type: typ}
+	if rest, ok := strings.CutPrefix(query, typ+"?"); ok {
+		query = rest
+	}
 	vals, err := url.ParseQuery(query)
 	if err != nil {
 		return c, fhir.Errorf(fhir.IssueInvalid, "the search criteria %q are not a valid query string: %v", query, err)

@@ -40,7 +40,8 @@ type Options struct {
 	// IsResourceType reports whether a name is a known resource type. Required.
 	IsResourceType func(name string) bool
 	Limits         Limits
-	// NewID returns a fresh resource id (default: a random UUID).
+	// NewID returns a fresh resource id (default: fhir.NewID, a
+	// time-ordered UUID).
 	NewID func() string
 }
 
@@ -68,7 +69,7 @@ func New(st store.Store, opts Options) *Service {
 		l.DefaultHistoryCount = d.DefaultHistoryCount
 	}
 	if opts.NewID == nil {
-		opts.NewID = NewUUID
+		opts.NewID = fhir.NewID
 	}
 	return &Service{st: st, opts: opts, limits: l}
 }

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/yitong-health/yitong/fhir"
@@ -19,12 +20,17 @@ func (h *Handler) bundle(w http.ResponseWriter, r *http.Request, c *call) error 
 		return fhir.ErrorAt(fhir.IssueInvalid, "resourceType", "POST to the base URL takes a batch or transaction Bundle, not %q", rt)
 	}
 	ret := resources.Return(preferReturn(r, string(resources.ReturnMinimal)))
+	// Every entry passes the same policy decision as the interaction it
+	// stands for.
+	ctx := resources.WithAuthorizer(r.Context(), func(ctx context.Context, interaction, typ, id string) error {
+		return h.cfg.Policy.Decide(ctx, Request{Interaction: interaction, Type: typ, ID: id, HTTP: r})
+	})
 	var out *resources.BundleResponse
 	switch t, _ := b["type"].(string); t {
 	case "transaction":
-		out, err = h.cfg.Service.Transaction(r.Context(), b)
+		out, err = h.cfg.Service.Transaction(ctx, b)
 	case "batch":
-		out, err = h.cfg.Service.Batch(r.Context(), b)
+		out, err = h.cfg.Service.Batch(ctx, b)
 	default:
 		return fhir.ErrorAt(fhir.IssueInvalid, "Bundle.type", "POST to the base URL takes Bundle.type transaction or batch, not %q", t)
 	}

@@ -83,5 +83,34 @@ func TestPolicy(t *testing.T) {
 		}
 		e.wantUnchanged(t, total)
 		wantStatus(t, e.do(t, "GET", "/Observation?_id=x", nil), http.StatusOK)
+
+		// Bundle entries pass the same decision as the interactions they
+		// stand for: a transaction with a refused entry writes nothing…
+		pol.take()
+		tx := bundle("transaction",
+			entry("urn:uuid:p", "POST", "Patient", patient("urn:pol", "2")),
+			entry("urn:uuid:o", "POST", "Observation", observation("urn:uuid:p")))
+		diag = wantOutcome(t, e.do(t, "POST", "", tx), http.StatusForbidden)
+		if !strings.Contains(diag, "entry[1]") {
+			t.Errorf("refused transaction does not name the entry: %q", diag)
+		}
+		if got := pol.take(); !slices.Equal(got, []string{"transaction  ", "create Patient ", "create Observation "}) {
+			t.Errorf("policy asked %q for the transaction's entries", got)
+		}
+		e.wantUnchanged(t, total)
+		// …and a batch refuses only the refused entry.
+		b := bundle("batch",
+			entry("", "POST", "Patient", patient("urn:pol", "3")),
+			entry("", "POST", "Observation", observation("")))
+		resp := e.do(t, "POST", "", b)
+		wantStatus(t, resp, http.StatusOK)
+		entries, _ := resp.JSON(t)["entry"].([]any)
+		var statuses []string
+		for _, en := range entries {
+			statuses = append(statuses, en.(map[string]any)["response"].(map[string]any)["status"].(string))
+		}
+		if !slices.Equal(statuses, []string{"201 Created", "403 Forbidden"}) {
+			t.Errorf("batch entry statuses %q, want 201 then 403", statuses)
+		}
 	}, withPolicy(pol))
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/yitong-health/yitong/config"
-	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/fhir/spec"
 	"github.com/yitong-health/yitong/fhir/validate"
 	"github.com/yitong-health/yitong/resources"
@@ -48,7 +47,6 @@ func newService(st store.Store) *resources.Service {
 	return resources.New(st, resources.Options{
 		Validate:       validate.Resource,
 		IsResourceType: spec.IsResourceType,
-		NewID:          fhir.NewID,
 	})
 }
 
