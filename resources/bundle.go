@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/store"
@@ -67,7 +68,7 @@ func (s *Service) runAtomically(ctx context.Context, ops []*op) error {
 	err := s.st.Update(ctx, func(tx store.Tx) error {
 		undo.revert()
 		for _, o := range ops {
-			o.result, o.skip, o.target, o.prev = Result{}, false, "", store.Version{}
+			o.result, o.skip, o.target, o.prev, o.prep = Result{}, false, "", store.Version{}, nil
 		}
 		return s.runTransaction(ctx, tx, ops, &undo)
 	})
@@ -144,9 +145,8 @@ func (s *Service) runTransaction(ctx context.Context, tx store.Tx, ops []*op, un
 			return entryErr(o.index, err)
 		}
 	}
-	// 3. Validate all resources, in parallel.
-	issues, err := s.validateAll(writes)
-	if err != nil {
+	// 3. Check, validate, stamp, encode and index them, in parallel.
+	if err := s.prepareAll(writes, tx.Now()); err != nil {
 		return err
 	}
 	// 4. Write in the spec's order.
@@ -155,7 +155,7 @@ func (s *Service) runTransaction(ctx context.Context, tx store.Tx, ops []*op, un
 			if !contains(phase, o.method) {
 				continue
 			}
-			if err := s.execute(ctx, tx, o, issues[o]); err != nil {
+			if err := s.execute(ctx, tx, o); err != nil {
 				return entryErr(o.index, err)
 			}
 		}
@@ -253,50 +253,84 @@ func (s *Service) resolveTarget(ctx context.Context, tx store.Tx, o *op) error {
 	return nil
 }
 
-// validateAll validates the resources of writes using all cores and returns
-// each one's warnings. The first entry (in bundle order) with errors fails.
-func (s *Service) validateAll(writes []*op) (map[*op][]fhir.Issue, error) {
-	issues := make([][]fhir.Issue, len(writes))
+// prepared is a write made ready outside the writer's critical path:
+// checked, validated, stamped, encoded and indexed.
+type prepared struct {
+	issues []fhir.Issue // the validator's warnings
+	err    error
+	body   []byte
+	idx    store.Index
+	vid    int64
+}
+
+// prepareAll readies the resources of POST and PUT entries using all cores:
+// for each it checks the body against the URL and If-Match (PUT), validates
+// it, stamps id, version and time, encodes it and extracts its index
+// entries. Only tx.Put is left for the writer. The first entry (in bundle
+// order) that fails fails the transaction.
+func (s *Service) prepareAll(writes []*op, now time.Time) error {
 	workers := min(runtime.GOMAXPROCS(0), len(writes))
 	var wg sync.WaitGroup
-	next := make(chan int, len(writes))
-	for i := range writes {
-		next <- i
+	next := make(chan *op, len(writes))
+	for _, o := range writes {
+		next <- o
 	}
 	close(next)
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				issues[i] = s.opts.Validate(writes[i].resource)
+			for o := range next {
+				o.prep = s.prepare(o, now)
 			}
 		}()
 	}
 	wg.Wait()
-	out := make(map[*op][]fhir.Issue, len(writes))
-	for i, o := range writes {
-		if fhir.HasErrors(issues[i]) {
-			return nil, entryErr(o.index, &fhir.Error{Issues: issues[i]})
+	for _, o := range writes {
+		if o.prep.err != nil {
+			return entryErr(o.index, o.prep.err)
 		}
-		out[o] = issues[i]
 	}
-	return out, nil
+	return nil
 }
 
-// execute performs one entry inside tx; resources of POST and PUT entries
-// have been validated already.
-func (s *Service) execute(ctx context.Context, tx store.Tx, o *op, warnings []fhir.Issue) error {
+func (s *Service) prepare(o *op, now time.Time) *prepared {
+	p := &prepared{}
+	if o.method == "PUT" {
+		if err := checkBody(o.resource, o.typ, o.id); err != nil {
+			p.err = err
+			return p
+		}
+		if err := checkIfMatch(o.prev, o.ifMatch, o.typ, o.id); err != nil {
+			p.err = err
+			return p
+		}
+	}
+	p.issues = s.opts.Validate(o.resource)
+	if fhir.HasErrors(p.issues) {
+		p.err = &fhir.Error{Issues: p.issues}
+		return p
+	}
+	_, id, _ := strings.Cut(o.target, "/")
+	p.vid = o.prev.VersionID + 1
+	stamp(o.resource, id, p.vid, now)
+	p.body = fhir.Marshal(o.resource)
+	p.idx = indexOf(o.resource)
+	return p
+}
+
+// execute performs one entry inside tx; POST and PUT entries have been
+// prepared already.
+func (s *Service) execute(ctx context.Context, tx store.Tx, o *op) error {
 	var err error
 	switch o.method {
 	case "POST":
 		if o.skip {
 			return nil
 		}
-		_, id, _ := strings.Cut(o.target, "/")
-		o.result, err = s.put(ctx, tx, o.typ, id, o.resource, store.Version{}, store.MethodCreate, warnings)
+		o.result, err = s.putPrepared(ctx, tx, o, store.MethodCreate)
 	case "PUT":
-		o.result, err = s.putChecked(ctx, tx, o, warnings)
+		o.result, err = s.putPrepared(ctx, tx, o, store.MethodUpdate)
 	case "PATCH":
 		o.result, err = s.patchTx(ctx, tx, o.typ, o.id, o.patch, o.ifMatch)
 	case "DELETE":
@@ -307,16 +341,17 @@ func (s *Service) execute(ctx context.Context, tx store.Tx, o *op, warnings []fh
 	return err
 }
 
-// putChecked is updateTx for an entry whose resource is already validated
-// and whose current version resolveTarget has read.
-func (s *Service) putChecked(ctx context.Context, tx store.Tx, o *op, warnings []fhir.Issue) (Result, error) {
-	if err := checkBody(o.resource, o.typ, o.id); err != nil {
+// putPrepared stores a prepared entry.
+func (s *Service) putPrepared(ctx context.Context, tx store.Tx, o *op, method store.Method) (Result, error) {
+	_, id, _ := strings.Cut(o.target, "/")
+	p := o.prep
+	v, err := tx.Put(ctx, store.Version{
+		Type: o.typ, ID: id, VersionID: p.vid, LastUpdated: tx.Now(), Method: method, Body: p.body,
+	}, p.idx)
+	if err != nil {
 		return Result{}, err
 	}
-	if err := checkIfMatch(o.prev, o.ifMatch, o.typ, o.id); err != nil {
-		return Result{}, err
-	}
-	return s.put(ctx, tx, o.typ, o.id, o.resource, o.prev, store.MethodUpdate, warnings)
+	return Result{Version: v, Resource: o.resource, Created: o.prev.VersionID == 0 || o.prev.Deleted, Issues: p.issues}, nil
 }
 
 // readTx performs a GET entry: read or vread (history inside bundles is
