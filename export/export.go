@@ -189,8 +189,10 @@ func (m *Manager) run(ctx context.Context, j *Job) {
 
 const pageSize = 500
 
-func (m *Manager) systemLevel(ctx context.Context, j *Job, w *writers) error {
-	q := store.CurrentQuery{Types: j.Request.Types, Since: j.Request.Since, Count: pageSize}
+// eachCurrent calls fn for every current resource q selects, page by page,
+// each page read in its own snapshot.
+func (m *Manager) eachCurrent(ctx context.Context, q store.CurrentQuery, fn func(store.Version) error) error {
+	q.Count = pageSize
 	for {
 		var page []store.Version
 		if err := m.st.View(ctx, func(tx store.Tx) error {
@@ -201,10 +203,7 @@ func (m *Manager) systemLevel(ctx context.Context, j *Job, w *writers) error {
 			return err
 		}
 		for _, v := range page {
-			if v.LastUpdated.After(j.Started) {
-				continue // written after the export began: not part of it
-			}
-			if err := w.write(v); err != nil {
+			if err := fn(v); err != nil {
 				return err
 			}
 		}
@@ -213,6 +212,15 @@ func (m *Manager) systemLevel(ctx context.Context, j *Job, w *writers) error {
 		}
 		q.AfterType, q.AfterID = page[len(page)-1].Type, page[len(page)-1].ID
 	}
+}
+
+func (m *Manager) systemLevel(ctx context.Context, j *Job, w *writers) error {
+	return m.eachCurrent(ctx, store.CurrentQuery{Types: j.Request.Types, Since: j.Request.Since}, func(v store.Version) error {
+		if v.LastUpdated.After(j.Started) {
+			return nil // written after the export began: not part of it
+		}
+		return w.write(v)
+	})
 }
 
 func (m *Manager) patientLevel(ctx context.Context, j *Job, w *writers) error {
@@ -225,41 +233,27 @@ func (m *Manager) patientLevel(ctx context.Context, j *Job, w *writers) error {
 			(j.Request.Since.IsZero() || !v.LastUpdated.Before(j.Request.Since))
 	}
 	seen := map[string]bool{}
-	q := store.CurrentQuery{Types: []string{"Patient"}, Count: pageSize}
-	for {
-		var page []store.Version
+	return m.eachCurrent(ctx, store.CurrentQuery{Types: []string{"Patient"}}, func(p store.Version) error {
+		var related []store.Version
 		if err := m.st.View(ctx, func(tx store.Tx) error {
 			var err error
-			page, err = tx.ListCurrent(ctx, q)
+			related, err = tx.Referencing(ctx, "Patient", p.ID, m.compart)
 			return err
 		}); err != nil {
 			return err
 		}
-		for _, p := range page {
-			var related []store.Version
-			if err := m.st.View(ctx, func(tx store.Tx) error {
-				var err error
-				related, err = tx.Referencing(ctx, "Patient", p.ID, m.compart)
-				return err
-			}); err != nil {
+		for _, v := range append([]store.Version{p}, related...) {
+			key := v.Type + "/" + v.ID
+			if seen[key] || !keep(v) {
+				continue
+			}
+			seen[key] = true
+			if err := w.write(v); err != nil {
 				return err
 			}
-			for _, v := range append([]store.Version{p}, related...) {
-				key := v.Type + "/" + v.ID
-				if seen[key] || !keep(v) {
-					continue
-				}
-				seen[key] = true
-				if err := w.write(v); err != nil {
-					return err
-				}
-			}
 		}
-		if len(page) < pageSize {
-			return nil
-		}
-		q.AfterType, q.AfterID = "Patient", page[len(page)-1].ID
-	}
+		return nil
+	})
 }
 
 // writers keeps one open NDJSON file per resource type.

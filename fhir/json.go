@@ -31,7 +31,7 @@ func Decode(data []byte, maxDepth int) (map[string]any, error) {
 		if serr != nil {
 			return nil, syntaxToError(data, serr)
 		}
-		return nil, Errorf(IssueStructure, "the body must be a JSON object, not %s", jsonKind(v))
+		return nil, Errorf(IssueStructure, "the body must be a JSON object, not %s", KindOf(v))
 	}
 	v, serr := d.value()
 	if serr != nil {
@@ -39,24 +39,24 @@ func Decode(data []byte, maxDepth int) (map[string]any, error) {
 	}
 	d.skipSpace()
 	if d.pos != len(data) {
-		line, col := lineCol(data, int64(d.pos))
+		line, col := LineCol(data, int64(d.pos))
 		return nil, Errorf(IssueStructure, "unexpected data after the JSON object at line %d, column %d", line, col)
 	}
 	return v.(map[string]any), nil
 }
 
 func syntaxToError(data []byte, e *syntaxError) error {
-	line, col := lineCol(data, int64(e.off))
+	line, col := LineCol(data, int64(e.off))
 	if strings.HasPrefix(e.msg, "nesting") {
 		return Errorf(IssueTooCostly, "JSON %s (at line %d, column %d)", e.msg, line, col).WithStatus(413)
 	}
 	return Errorf(IssueStructure, "malformed JSON at line %d, column %d: %s", line, col, e.msg)
 }
 
-func lineCol(data []byte, off int64) (int, int) {
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
+// LineCol returns the 1-based line and column of byte offset off in data
+// (clamped to the data), for error messages that point into a JSON body.
+func LineCol(data []byte, off int64) (int, int) {
+	off = max(0, min(off, int64(len(data))))
 	line, col := 1, 1
 	for _, c := range data[:off] {
 		if c == '\n' {
@@ -69,7 +69,9 @@ func lineCol(data []byte, off int64) (int, int) {
 	return line, col
 }
 
-func jsonKind(v any) string {
+// KindOf names the JSON kind of a generic value for messages: "null",
+// "an array", "a string", "a boolean", "a number" or "an object".
+func KindOf(v any) string {
 	switch v.(type) {
 	case nil:
 		return "null"

@@ -193,25 +193,11 @@ func showPointer(p string) string {
 func syntaxError(data []byte, err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		line, col := lineCol(data, se.Offset)
+		line, col := fhir.LineCol(data, se.Offset)
 		return fhir.Errorf(fhir.IssueInvalid, "malformed JSON Patch at line %d, column %d: %s", line, col, se.Error())
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return fhir.Errorf(fhir.IssueInvalid, "malformed JSON Patch: it is empty or ends too early")
 	}
 	return fhir.Errorf(fhir.IssueInvalid, "malformed JSON Patch: %s", err.Error())
-}
-
-func lineCol(data []byte, off int64) (int, int) {
-	off = max(0, min(off, int64(len(data))))
-	line, col := 1, 1
-	for _, c := range data[:off] {
-		if c == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
-	return line, col
 }

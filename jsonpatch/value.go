@@ -2,7 +2,7 @@ package jsonpatch
 
 import (
 	"encoding/json"
-	"fmt"
+	"github.com/yitong-health/yitong/fhir"
 	"math/big"
 	"reflect"
 	"strconv"
@@ -177,24 +177,13 @@ func parseDecimal(s string) (decimal, bool) {
 	return d, true
 }
 
-// kind names the JSON type of v for diagnostics.
+// kind names the JSON type of v for diagnostics (numbers of any Go type
+// count as numbers).
 func kind(v any) string {
 	if _, ok := numberText(v); ok {
 		return "a number"
 	}
-	switch v.(type) {
-	case nil:
-		return "null"
-	case map[string]any:
-		return "an object"
-	case []any:
-		return "an array"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	}
-	return fmt.Sprintf("a %T", v)
+	return fhir.KindOf(v)
 }
 
 // preview renders v for diagnostics: scalars as JSON, containers by kind.
