@@ -46,12 +46,8 @@ func (t *tx) History(ctx context.Context, q store.HistoryQuery) ([]store.Version
 
 func (t *tx) HistoryCount(ctx context.Context, q store.HistoryQuery) (int, error) {
 	where, args := historyWhere(q, false)
-	var n int
-	s, err := t.stmt(ctx, `SELECT COUNT(*) FROM resource_versions v`+where)
+	n, err := t.count(ctx, `SELECT COUNT(*) FROM resource_versions v`+where, args...)
 	if err != nil {
-		return 0, err
-	}
-	if err := s.QueryRowContext(ctx, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("history count: %w", err)
 	}
 	return n, nil

@@ -48,7 +48,24 @@ func (t *tx) closeStmts() {
 	t.stmts = nil
 }
 
+// stmtContext returns the context a statement runs under. For dialects with
+// DetachContext the statement cannot be interrupted once started, but a
+// cancelled context still stops the next statement.
+func (t *tx) stmtContext(ctx context.Context) (context.Context, error) {
+	if !t.d.DetachContext {
+		return ctx, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return context.WithoutCancel(ctx), nil
+}
+
 func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx, err := t.stmtContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	s, err := t.stmt(ctx, q)
 	if err != nil {
 		return nil, err
@@ -62,6 +79,10 @@ func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error
 		if err := t.flush(ctx); err != nil {
 			return nil, err
 		}
+	}
+	ctx, err := t.stmtContext(ctx)
+	if err != nil {
+		return nil, err
 	}
 	s, err := t.stmt(ctx, q)
 	if err != nil {
