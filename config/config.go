@@ -53,12 +53,9 @@ func Bind(fs *flag.FlagSet, opts ...Option) *Set {
 			def = v
 		}
 		usage := o.Usage + " (env " + o.Env + ")"
-		shown := def
-		if o.Secret && shown != "" {
-			shown = "(set)"
-		}
-		_ = shown // flag prints the default itself; secrets are given no default text below
 		if o.Secret {
+			// A secret's value is held by a flag.Value whose String is
+			// empty, so usage text never shows it.
 			v := new(string)
 			*v = def
 			fs.Var((*secretValue)(v), o.Flag, usage)
