@@ -23,46 +23,59 @@ type refResolver struct {
 
 // rewrite rewrites every Reference.reference inside res, those of contained
 // resources included (they resolve alike), recording each change in r.undo.
-func (r *refResolver) rewrite(ctx context.Context, res map[string]any, path string) error {
-	for k, v := range res {
-		if err := r.walk(ctx, v, path+"."+k, k == "reference"); err != nil {
-			return err
-		}
-		if k == "reference" {
-			if s, ok := v.(string); ok {
-				nv, err := r.resolve(ctx, s, path+".reference")
-				if err != nil {
-					return err
-				}
-				if nv != s {
-					r.undo.set(res, k, nv)
-				}
-			}
-		}
-	}
-	return nil
+// typ names the resource in error locations.
+func (r *refResolver) rewrite(ctx context.Context, res map[string]any, typ string) error {
+	path := []string{typ}
+	return r.rewriteIn(ctx, res, &path)
 }
 
-func (r *refResolver) walk(ctx context.Context, v any, path string, isRef bool) error {
-	switch x := v.(type) {
-	case map[string]any:
-		return r.rewrite(ctx, x, path)
-	case []any:
-		for _, e := range x {
-			if err := r.walk(ctx, e, path, false); err != nil {
+// rewriteIn walks m; path holds the element names down to m and is joined
+// only when a problem is reported.
+func (r *refResolver) rewriteIn(ctx context.Context, m map[string]any, path *[]string) error {
+	for k, v := range m {
+		switch x := v.(type) {
+		case map[string]any:
+			*path = append(*path, k)
+			err := r.rewriteIn(ctx, x, path)
+			*path = (*path)[:len(*path)-1]
+			if err != nil {
 				return err
 			}
+		case []any:
+			*path = append(*path, k)
+			for _, e := range x {
+				if em, ok := e.(map[string]any); ok {
+					if err := r.rewriteIn(ctx, em, path); err != nil {
+						*path = (*path)[:len(*path)-1]
+						return err
+					}
+				}
+			}
+			*path = (*path)[:len(*path)-1]
+		case string:
+			if k != "reference" {
+				continue
+			}
+			nv, err := r.resolve(ctx, x, func() string { return strings.Join(*path, ".") + ".reference" })
+			if err != nil {
+				return err
+			}
+			if nv != x {
+				r.undo.set(m, k, nv)
+			}
 		}
 	}
 	return nil
 }
 
-func (r *refResolver) resolve(ctx context.Context, ref, path string) (string, error) {
+// resolve returns what ref becomes; at renders the element's location for
+// error messages.
+func (r *refResolver) resolve(ctx context.Context, ref string, at func() string) (string, error) {
 	if t, ok := r.byURL[ref]; ok {
 		return t, nil
 	}
 	if strings.HasPrefix(ref, "urn:uuid:") || strings.HasPrefix(ref, "urn:oid:") {
-		return "", fhir.ErrorAt(fhir.IssueProcessing, path, "reference %q names no entry of this bundle", ref)
+		return "", fhir.ErrorAt(fhir.IssueProcessing, at(), "reference %q names no entry of this bundle", ref)
 	}
 	typ, query, ok := strings.Cut(ref, "?")
 	if !ok || strings.Contains(typ, "/") || !r.s.opts.IsResourceType(typ) {
@@ -73,7 +86,7 @@ func (r *refResolver) resolve(ctx context.Context, ref, path string) (string, er
 	}
 	c, err := ParseCriteria(typ, query)
 	if err != nil {
-		return "", fhir.ErrorAt(fhir.CodeOf(err), path, "conditional reference %q: %v", ref, err)
+		return "", fhir.ErrorAt(fhir.CodeOf(err), at(), "conditional reference %q: %v", ref, err)
 	}
 	ids, err := c.Find(ctx, r.tx, 2)
 	if err != nil {
@@ -93,7 +106,7 @@ func (r *refResolver) resolve(ctx context.Context, ref, path string) (string, er
 	}
 	switch len(found) {
 	case 0:
-		return "", fhir.ErrorAt(fhir.IssueNotFound, path, "conditional reference %q matches no resource", ref).WithStatus(412)
+		return "", fhir.ErrorAt(fhir.IssueNotFound, at(), "conditional reference %q matches no resource", ref).WithStatus(412)
 	case 1:
 		for t := range found {
 			if r.cache == nil {
@@ -103,5 +116,5 @@ func (r *refResolver) resolve(ctx context.Context, ref, path string) (string, er
 			return t, nil
 		}
 	}
-	return "", fhir.ErrorAt(fhir.IssueMultiple, path, "conditional reference %q matches %d resources", ref, len(found)).WithStatus(412)
+	return "", fhir.ErrorAt(fhir.IssueMultiple, at(), "conditional reference %q matches %d resources", ref, len(found)).WithStatus(412)
 }
