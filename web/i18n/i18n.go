@@ -24,6 +24,7 @@ var catalogue = map[string]map[Lang]string{
 	"home.title":         {ZH: "平台状态", EN: "Platform status"},
 	"home.fhir":          {ZH: "统一数据接口（FHIR R4）", EN: "Unified data interface (FHIR R4)"},
 	"home.fhir.help":     {ZH: "医院信息系统和其他系统通过标准 FHIR R4 REST 接口接入。", EN: "Hospital information systems and other systems connect through the standard FHIR R4 REST API."},
+	"home.base":          {ZH: "FHIR 服务地址", EN: "FHIR base URL"},
 	"home.capability":    {ZH: "能力声明", EN: "Capability statement"},
 	"home.health":        {ZH: "运行状况", EN: "Health"},
 	"home.metrics":       {ZH: "运行指标", EN: "Metrics"},
