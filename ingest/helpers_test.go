@@ -132,3 +132,5 @@ func rewritten(ref string) bool {
 }
 
 func decode(b []byte) (map[string]any, error) { return fhir.Decode(b, 0) }
+
+func writeString(path, s string) error { return os.WriteFile(path, []byte(s), 0o600) }

@@ -38,6 +38,10 @@ type Importer struct {
 	Progress *bulk.Progress
 	// MaxErrors bounds the errors kept in the summary (default 1000).
 	MaxErrors int
+	// Concurrency is how many independent transaction bundles (only plain
+	// POST entries) may be in flight at once (default 2; 1 is strictly
+	// sequential).
+	Concurrency int
 }
 
 // Problem is one failure reported by an import, with its place.
@@ -97,6 +101,9 @@ func (im *Importer) Import(ctx context.Context, paths []string) (Summary, error)
 	if im.MaxErrors <= 0 {
 		im.MaxErrors = 1000
 	}
+	if im.Concurrency <= 0 {
+		im.Concurrency = 2
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	units := make(chan unit, 4)
@@ -120,6 +127,11 @@ func (im *Importer) Import(ctx context.Context, paths []string) (Summary, error)
 	wg.Wait()
 	if err == nil {
 		err = r.flush(ctx)
+	}
+	if err == nil {
+		err = r.barrier(ctx)
+	} else {
+		r.wg.Wait() // let bundles in flight finish before reporting
 	}
 	if err == nil && readErr != nil && !errors.Is(readErr, context.Canceled) {
 		err = readErr

@@ -2,21 +2,40 @@ package ingest
 
 import (
 	"context"
+	"sort"
 	"strings"
+	"sync"
 
 	"github.com/yitong-health/yitong/bulk"
 	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/resources"
 )
 
-// run is the writer side of one Import.
+// run is the writer side of one Import. Independent transaction bundles
+// (every entry a plain POST) run up to Concurrency at a time, so one
+// bundle's validation overlaps another's writes; everything else waits for
+// them (barrier) and runs in file order.
 type run struct {
 	im      *Importer
 	sum     Summary
 	pending []bulk.Item
+
+	mu    sync.Mutex // guards sum, retry and fatal while bundles run concurrently
+	wg    sync.WaitGroup
+	slots chan struct{}
+	seq   int
+	retry []seqItem // bundles that failed while running concurrently
+	fatal error
+}
+
+type seqItem struct {
+	seq int
+	it  bulk.Item
 }
 
 func (r *run) problem(file string, line int, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.sum.Failed++
 	if len(r.sum.Problems) >= r.im.MaxErrors {
 		r.sum.Dropped++
@@ -43,13 +62,22 @@ func (r *run) handle(ctx context.Context, u unit) error {
 	if rt, _ := res["resourceType"].(string); rt == "Bundle" {
 		switch t, _ := res["type"].(string); t {
 		case "transaction":
+			if independent(res) {
+				return r.concurrentTransaction(ctx, u.item)
+			}
+			if err := r.barrier(ctx); err != nil {
+				return err
+			}
 			return r.transaction(ctx, u.item)
 		case "batch":
+			if err := r.barrier(ctx); err != nil {
+				return err
+			}
 			return r.batch(ctx, u.item)
 		default:
 			// Other bundles (collection, searchset, document…) are imported
 			// as their resources.
-			r.sum.Bundles++
+			r.countBundle()
 			entries, _ := res["entry"].([]any)
 			for _, e := range entries {
 				em, _ := e.(map[string]any)
@@ -69,7 +97,7 @@ func (r *run) transaction(ctx context.Context, it bulk.Item) error {
 	if err := r.flush(ctx); err != nil {
 		return err
 	}
-	r.sum.Bundles++
+	r.countBundle()
 	out, err := r.im.Service.Transaction(ctx, it.Resource)
 	if err != nil {
 		if isFatal(ctx, err) {
@@ -78,16 +106,120 @@ func (r *run) transaction(ctx context.Context, it bulk.Item) error {
 		r.problem(it.File, r.entryLine(it, failedEntry(err)), err)
 		return nil
 	}
-	r.sum.Resources += out.Written()
-	r.progress(out.Written())
+	r.written(out.Written())
 	return nil
+}
+
+// independent reports whether a transaction bundle only creates resources
+// (plain POST entries without If-None-Exist): such bundles cannot change
+// each other's resources, so running them concurrently gives the same
+// result as running them in file order.
+func independent(bundle map[string]any) bool {
+	entries, _ := bundle["entry"].([]any)
+	for _, e := range entries {
+		em, _ := e.(map[string]any)
+		req, _ := em["request"].(map[string]any)
+		if m, _ := req["method"].(string); m != "POST" {
+			return false
+		}
+		if _, ok := req["ifNoneExist"]; ok {
+			return false
+		}
+	}
+	return true
+}
+
+// concurrentTransaction starts an independent bundle once a slot is free.
+// A bundle that fails for a reason in the data is run again in order at the
+// next barrier (it may depend on a bundle still in flight), and only that
+// run's outcome is reported.
+func (r *run) concurrentTransaction(ctx context.Context, it bulk.Item) error {
+	if err := r.flush(ctx); err != nil {
+		return err
+	}
+	if r.slots == nil {
+		r.slots = make(chan struct{}, r.im.Concurrency)
+	}
+	select {
+	case r.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	r.mu.Lock()
+	if r.fatal != nil {
+		err := r.fatal
+		r.mu.Unlock()
+		<-r.slots
+		return err
+	}
+	r.seq++
+	seq := r.seq
+	r.mu.Unlock()
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer func() { <-r.slots }()
+		out, err := r.im.Service.Transaction(ctx, it.Resource)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		switch {
+		case err == nil:
+			r.sum.Bundles++
+			r.sum.Resources += out.Written()
+			if r.im.Progress != nil {
+				r.im.Progress.Add(0, out.Written())
+			}
+		case isFatal(ctx, err):
+			if r.fatal == nil {
+				r.fatal = err
+			}
+		default:
+			r.retry = append(r.retry, seqItem{seq: seq, it: it})
+		}
+	}()
+	return nil
+}
+
+// barrier waits for the bundles in flight, then runs the ones that failed
+// again, in file order.
+func (r *run) barrier(ctx context.Context) error {
+	r.wg.Wait()
+	r.mu.Lock()
+	retry, fatal := r.retry, r.fatal
+	r.retry = nil
+	r.mu.Unlock()
+	if fatal != nil {
+		return fatal
+	}
+	sort.Slice(retry, func(i, k int) bool { return retry[i].seq < retry[k].seq })
+	for _, x := range retry {
+		if err := r.transaction(ctx, x.it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// countBundle counts a bundle taken up.
+func (r *run) countBundle() {
+	r.mu.Lock()
+	r.sum.Bundles++
+	r.mu.Unlock()
+}
+
+// written counts committed resources.
+func (r *run) written(n int) {
+	r.mu.Lock()
+	r.sum.Resources += n
+	r.mu.Unlock()
+	r.progress(n)
 }
 
 func (r *run) batch(ctx context.Context, it bulk.Item) error {
 	if err := r.flush(ctx); err != nil {
 		return err
 	}
-	r.sum.Bundles++
+	r.countBundle()
 	out, err := r.im.Service.Batch(ctx, it.Resource)
 	if err != nil {
 		if isFatal(ctx, err) {
@@ -102,8 +234,7 @@ func (r *run) batch(ctx context.Context, it bulk.Item) error {
 		}
 		r.problem(it.File, r.entryLine(it, f.Index), f.Err)
 	}
-	r.sum.Resources += out.Written()
-	r.progress(out.Written())
+	r.written(out.Written())
 	return nil
 }
 
@@ -144,14 +275,16 @@ func (r *run) flush(ctx context.Context) error {
 	if len(items) == 0 {
 		return nil
 	}
+	if err := r.barrier(ctx); err != nil {
+		return err
+	}
 	entries := make([]any, len(items))
 	for i, it := range items {
 		entries[i] = entryFor(it.Resource)
 	}
 	out, err := r.im.Service.Transaction(ctx, map[string]any{"resourceType": "Bundle", "type": "transaction", "entry": entries})
 	if err == nil {
-		r.sum.Resources += out.Written()
-		r.progress(out.Written())
+		r.written(out.Written())
 		return nil
 	}
 	if isFatal(ctx, err) {
@@ -166,8 +299,7 @@ func (r *run) flush(ctx context.Context) error {
 			r.problem(it.File, it.Line, stripEntry(err))
 			continue
 		}
-		r.sum.Resources += out.Written()
-		r.progress(out.Written())
+		r.written(out.Written())
 	}
 	return nil
 }

@@ -63,6 +63,9 @@ func (s *Service) Transaction(ctx context.Context, bundle map[string]any) (*Bund
 // the store repeats after a transient conflict, starts from the caller's
 // resources; when the transaction fails they are restored.
 func (s *Service) runAtomically(ctx context.Context, ops []*op) error {
+	if err := s.validateEntries(ops); err != nil {
+		return err
+	}
 	assignIDs(s, ops)
 	var undo undoLog
 	err := s.st.Update(ctx, func(tx store.Tx) error {
@@ -253,6 +256,49 @@ func (s *Service) resolveTarget(ctx context.Context, tx store.Tx, o *op) error {
 	return nil
 }
 
+// validateEntries validates the resources of POST and PUT entries using all
+// cores, before the store transaction begins: validity does not depend on
+// how references are resolved (the validator accepts urn:uuid: and
+// conditional references as well as the Type/id they become), so a bundle
+// can be validated while another one writes. The first entry (in bundle
+// order) with errors fails.
+func (s *Service) validateEntries(ops []*op) error {
+	var todo []*op
+	for _, o := range ops {
+		if o.resource != nil && (o.method == "POST" || o.method == "PUT") {
+			todo = append(todo, o)
+		}
+	}
+	parallel(todo, func(o *op) { o.issues = s.opts.Validate(o.resource) })
+	for _, o := range todo {
+		if fhir.HasErrors(o.issues) {
+			return entryErr(o.index, &fhir.Error{Issues: o.issues})
+		}
+	}
+	return nil
+}
+
+// parallel calls fn for every op, on all cores.
+func parallel(ops []*op, fn func(*op)) {
+	workers := min(runtime.GOMAXPROCS(0), len(ops))
+	var wg sync.WaitGroup
+	next := make(chan *op, len(ops))
+	for _, o := range ops {
+		next <- o
+	}
+	close(next)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for o := range next {
+				fn(o)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 // prepared is a write made ready outside the writer's critical path:
 // checked, validated, stamped, encoded and indexed.
 type prepared struct {
@@ -263,29 +309,13 @@ type prepared struct {
 	vid    int64
 }
 
-// prepareAll readies the resources of POST and PUT entries using all cores:
-// for each it checks the body against the URL and If-Match (PUT), validates
-// it, stamps id, version and time, encodes it and extracts its index
+// prepareAll readies the (validated) resources of POST and PUT entries
+// using all cores: for each it checks the body against the URL and If-Match
+// (PUT), stamps id, version and time, encodes it and extracts its index
 // entries. Only tx.Put is left for the writer. The first entry (in bundle
 // order) that fails fails the transaction.
 func (s *Service) prepareAll(writes []*op, now time.Time) error {
-	workers := min(runtime.GOMAXPROCS(0), len(writes))
-	var wg sync.WaitGroup
-	next := make(chan *op, len(writes))
-	for _, o := range writes {
-		next <- o
-	}
-	close(next)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for o := range next {
-				o.prep = s.prepare(o, now)
-			}
-		}()
-	}
-	wg.Wait()
+	parallel(writes, func(o *op) { o.prep = s.prepare(o, now) })
 	for _, o := range writes {
 		if o.prep.err != nil {
 			return entryErr(o.index, o.prep.err)
@@ -306,11 +336,7 @@ func (s *Service) prepare(o *op, now time.Time) *prepared {
 			return p
 		}
 	}
-	p.issues = s.opts.Validate(o.resource)
-	if fhir.HasErrors(p.issues) {
-		p.err = &fhir.Error{Issues: p.issues}
-		return p
-	}
+	p.issues = o.issues
 	_, id, _ := strings.Cut(o.target, "/")
 	p.vid = o.prev.VersionID + 1
 	stamp(o.resource, id, p.vid, now)

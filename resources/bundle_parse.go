@@ -31,6 +31,7 @@ type op struct {
 	prev   store.Version // a PUT target's current version, read before any write
 	target string        // "Type/id" the entry's write resolves to
 	skip   bool          // conditional create matched an existing resource
+	issues []fhir.Issue  // the validator's warnings (POST and PUT)
 	prep   *prepared     // a POST or PUT entry made ready for writing
 	result Result
 }

@@ -454,6 +454,7 @@ func TestTransactionPutVersions(t *testing.T) {
 		err := e.failTransaction(putEntry("Patient/n", `{"resourceType":"Patient","id":"n"}`), putIfMatchEntry("Patient/d", `{"resourceType":"Patient","id":"d"}`, 2))
 		wantErr(t, err, fhir.IssueConflict, 412, "Bundle.entry[1]: ")
 		err = e.failTransaction(putEntry("Patient?identifier=http://a|none", `{"resourceType":"Patient","id":"bad_id"}`))
-		wantErr(t, err, fhir.IssueInvalid, 400, "Bundle.entry[0]: ", "bad_id")
+		// The validator catches the bad id before the criteria are resolved.
+		wantErr(t, err, fhir.IssueValue, 400, "Bundle.entry[0]: ", "bad_id")
 	})
 }

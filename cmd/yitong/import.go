@@ -27,6 +27,7 @@ func (c *importCmd) Run(ctx context.Context, args []string) error {
 	}
 	set := config.Bind(fs, storeFlags()...)
 	chunk := fs.Int("chunk", 500, "resources per transaction for NDJSON and non-transaction bundles")
+	concurrency := fs.Int("concurrency", 2, "independent transaction bundles (only POST entries) in flight at once; 1 is strictly sequential")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func (c *importCmd) Run(ctx context.Context, args []string) error {
 	defer st.Close()
 	fmt.Fprintf(c.stderr, "importing into %s\n", describe(backend))
 	progress := bulk.NewProgress(c.stderr, total, bulk.IsTerminal(os.Stderr))
-	im := &ingest.Importer{Service: newService(st), ChunkSize: *chunk, Progress: progress}
+	im := &ingest.Importer{Service: newService(st), ChunkSize: *chunk, Concurrency: *concurrency, Progress: progress}
 	sum, err := im.Import(ctx, fs.Args())
 	printSummary(c.stdout, sum)
 	if err != nil {
