@@ -24,6 +24,8 @@ type IngestOptions struct {
 	Backend string // "sqlite" or "postgres"
 	Dir     string
 	Runs    int
+	// Concurrency is passed to the importer (0: its default).
+	Concurrency int
 	// Open opens a fresh, empty store of the backend; close drops it.
 	Open       func(ctx context.Context, backend string) (st store.Store, close func() error, err error)
 	NewService func(store.Store) *resources.Service
@@ -72,7 +74,7 @@ func Ingest(ctx context.Context, o IngestOptions) (IngestResult, error) {
 		if err != nil {
 			return res, fmt.Errorf("bench ingest %s: %w", o.Backend, err)
 		}
-		im := &ingest.Importer{Service: o.NewService(st)}
+		im := &ingest.Importer{Service: o.NewService(st), Concurrency: o.Concurrency}
 		sum, err := im.Import(ctx, []string{o.Dir})
 		cerr := closeFn()
 		if err != nil {

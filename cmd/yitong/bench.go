@@ -55,6 +55,7 @@ func (c *benchCmd) ingest(ctx context.Context, args []string) error {
 	backends := fs.String("backend", "sqlite,postgres", "backends to measure, comma-separated")
 	pg := fs.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server; each run uses a fresh database on it")
 	runs := fs.Int("runs", 3, "runs per backend (the median is reported)")
+	concurrency := fs.Int("concurrency", 0, "independent bundles in flight (0: the importer's default)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole scenario to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -72,7 +73,7 @@ func (c *benchCmd) ingest(ctx context.Context, args []string) error {
 	}
 	for _, b := range strings.Split(*backends, ",") {
 		res, err := bench.Ingest(ctx, bench.IngestOptions{
-			Backend: strings.TrimSpace(b), Dir: *dir, Runs: *runs,
+			Backend: strings.TrimSpace(b), Dir: *dir, Runs: *runs, Concurrency: *concurrency,
 			Open: freshStore(*pg), NewService: newService, Log: c.stderr,
 		})
 		if err != nil {
