@@ -18,7 +18,7 @@ func (c *importCmd) Summary() string {
 	return "load FHIR Bundles and NDJSON files (gzip too) into the database"
 }
 
-func (c *importCmd) Run(ctx context.Context, args []string) error {
+func (c *importCmd) Run(ctx context.Context, args []string) (err error) {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	fs.Usage = func() {
@@ -47,7 +47,11 @@ func (c *importCmd) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer func() {
+		if cerr := st.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close database: %w", cerr)
+		}
+	}()
 	fmt.Fprintf(c.stderr, "importing into %s\n", describe(backend))
 	progress := bulk.NewProgress(c.stderr, total, bulk.IsTerminal(os.Stderr))
 	im := &ingest.Importer{Service: newService(st), ChunkSize: *chunk, Concurrency: *concurrency, Progress: progress}
