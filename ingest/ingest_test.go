@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -107,5 +106,3 @@ func TestMissingPath(t *testing.T) {
 		t.Fatal("import of a missing path succeeded")
 	}
 }
-
-var _ = fmt.Sprint

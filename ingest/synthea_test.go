@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -115,7 +114,6 @@ func checkReadBack(t *testing.T, st store.Store, dir string) {
 	if bad > 0 {
 		t.Fatalf("%d resources differ from what was sent", bad)
 	}
-	_ = os.Getenv
 }
 
 // allOfType lists the current resources of a type in id order (creation

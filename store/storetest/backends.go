@@ -103,26 +103,16 @@ func PostgresURL(t testing.TB) string {
 		t.Fatal(err)
 	}
 	name := "yitong_test_" + hex.EncodeToString(rnd[:])
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("postgres: create database: %v", err)
+	u, err := postgres.CreateDatabase(ctx, base, name)
+	if err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		a, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Errorf("postgres: %v", err)
-			return
-		}
-		defer a.Close()
-		if _, err := a.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("postgres: drop database: %v", err)
+		if err := postgres.DropDatabase(context.Background(), base, name); err != nil {
+			t.Errorf("%v", err)
 		}
 	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("postgres url: %v", err)
-	}
-	u.Path = "/" + name
-	return u.String()
+	return u
 }
 
 // OpenPostgres opens a store on a fresh PostgreSQL database.
