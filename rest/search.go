@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"mime"
 	"net/http"
 	"net/url"
 
@@ -15,7 +16,7 @@ import (
 func (h *Handler) search(w http.ResponseWriter, r *http.Request, c *call) error {
 	q := r.URL.Query()
 	if r.Method == http.MethodPost {
-		if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/x-www-form-urlencoded" {
+		if ct := r.Header.Get("Content-Type"); ct != "" && !isForm(ct) {
 			return fhir.Errorf(fhir.IssueNotSupported, "POST _search takes application/x-www-form-urlencoded, not %s", ct).WithStatus(http.StatusUnsupportedMediaType)
 		}
 		if err := r.ParseForm(); err != nil {
@@ -109,4 +110,11 @@ func preferHandling(r *http.Request) string {
 		}
 	}
 	return "strict"
+}
+
+// isForm reports whether a Content-Type is a URL-encoded form (parameters
+// such as charset=UTF-8 allowed).
+func isForm(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/x-www-form-urlencoded"
 }

@@ -67,6 +67,11 @@ func TestSearch(t *testing.T) {
 		if n := len(list(r.JSON(t), "entry")); n != 1 {
 			t.Errorf("POST _search: %d entries", n)
 		}
+		// A charset parameter, as browsers and HTTP libraries send it, is fine.
+		r = e.do(t, "POST", "/Patient/_search", query("identifier", "urn:s|1"), "Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
+		if n := len(list(r.JSON(t), "entry")); r.Status != http.StatusOK || n != 1 {
+			t.Errorf("POST _search with charset: %d, %d entries", r.Status, n)
+		}
 		wantOutcome(t, e.do(t, "POST", "/Patient/_search", query("name", "Wang"), "Content-Type", "application/x-www-form-urlencoded"), http.StatusBadRequest)
 		wantOutcome(t, e.do(t, "POST", "/Patient/_search", `{"identifier":"x"}`, "Content-Type", "application/json"), http.StatusUnsupportedMediaType)
 	})
