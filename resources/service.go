@@ -3,8 +3,9 @@
 // history, the conditional variants, and batch and transaction bundles. It
 // validates every write, assigns ids and versions, maintains the index
 // entries, and keeps each interaction — or a whole transaction bundle — in
-// one store transaction. It knows nothing of HTTP: the rest package maps its
-// results and *fhir.Error values to responses.
+// one store transaction. It does not serve HTTP, but FHIR bundle responses
+// carry HTTP statuses, so the one mapping from issue codes to statuses
+// (StatusOf, in status.go) lives here and the rest package uses it too.
 package resources
 
 import (
