@@ -94,8 +94,9 @@ func newHandler(t testing.TB, st store.Store, log *slog.Logger, opts ...option) 
 }
 
 // newEnv serves the API over a fresh store of backend b, mounted as
-// `yitong serve` mounts it. An internal error or a recovered panic in the
-// server log fails the test; other warnings are passed to t.Log.
+// `yitong serve` mounts it. Any error in the server log (an internal error,
+// a recovered panic, a failed export) fails the test; warnings are passed to
+// t.Log.
 func newEnv(t *testing.T, b storetest.Backend, opts ...option) *env {
 	t.Helper()
 	st := b.Open(t, nil)
@@ -111,7 +112,7 @@ func newEnv(t *testing.T, b storetest.Backend, opts ...option) *env {
 		for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
 			switch {
 			case line == "":
-			case strings.Contains(line, `msg="internal error"`) || strings.Contains(line, "msg=panic"):
+			case strings.Contains(line, "level=ERROR"):
 				t.Errorf("the server failed: %s", line)
 			default:
 				t.Logf("server log: %s", line)
