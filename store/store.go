@@ -149,7 +149,9 @@ type Tx interface {
 	// the transaction ends, so that a search followed by a write cannot race
 	// with another transaction doing the same.
 	LockType(ctx context.Context, typ string) error
-	// Current resources for export, in (Type, ID) order.
+	// ListCurrent returns current, non-deleted resources matching q, in
+	// (Type, ID) order, at most q.Count (which must be positive); it serves
+	// bulk export and plain listing.
 	ListCurrent(ctx context.Context, q CurrentQuery) ([]Version, error)
 	// Referencing returns current, non-deleted resources that hold a reference
 	// to (targetType, targetID) from one of the given top-level paths of their
