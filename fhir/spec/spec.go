@@ -2,7 +2,8 @@
 // that Yitong needs at run time, as tables generated from the definition
 // bundles in shared/fhir-r4 (see internal/gen): every resource type, data
 // type and backbone element with its element definitions, the primitive types
-// with their JSON kind and validation regex, and the Patient compartment.
+// with their JSON kind and validation regex, the Patient compartment, and
+// the search parameters of every resource type (SearchParams).
 //
 // Everything returned by this package is shared and read-only: callers must
 // not modify a *Type, *Element or their slices. Functions that return maps or

@@ -27,9 +27,16 @@ type compartmentDefinition struct {
 
 type searchParameter struct {
 	ResourceType string   `json:"resourceType"`
+	URL          string   `json:"url"`
 	Code         string   `json:"code"`
+	Type         string   `json:"type"`
 	Base         []string `json:"base"`
 	Expression   string   `json:"expression"`
+	Target       []string `json:"target"`
+	Component    []struct {
+		Definition string `json:"definition"`
+		Expression string `json:"expression"`
+	} `json:"component"`
 }
 
 // simplePath matches a FHIRPath expression that is a plain element path,

@@ -1,5 +1,6 @@
-// Command gen generates fhir/spec/zz_generated.go from the official FHIR R4
-// definition bundles (profiles-types.json.gz, profiles-resources.json.gz and
+// Command gen generates fhir/spec/zz_generated.go (types, elements, the
+// Patient compartment) and fhir/spec/zz_search.go (search parameters) from the
+// official FHIR R4 definition bundles (profiles-types.json.gz, profiles-resources.json.gz and
 // search-parameters.json.gz in the directory given by -defs).
 //
 // It is run by go generate in fhir/spec:
@@ -22,15 +23,16 @@ import (
 
 func main() {
 	defs := flag.String("defs", "../../../shared/fhir-r4", "directory holding the FHIR R4 definition bundles")
-	out := flag.String("out", "zz_generated.go", "output Go file")
+	out := flag.String("out", "zz_generated.go", "output Go file for types and the compartment")
+	searchOut := flag.String("search-out", "zz_search.go", "output Go file for search parameters")
 	flag.Parse()
-	if err := run(*defs, *out); err != nil {
+	if err := run(*defs, *out, *searchOut); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(defs, out string) error {
+func run(defs, out, searchOut string) error {
 	var types, resources, params bundle
 	if err := readBundle(filepath.Join(defs, "profiles-types.json.gz"), &types); err != nil {
 		return err
@@ -49,11 +51,22 @@ func run(defs, out string) error {
 	if err != nil {
 		return err
 	}
+	search, err := buildSearch(params, m)
+	if err != nil {
+		return err
+	}
 	src, err := emit(m, comp)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(out, src, 0o644)
+	searchSrc, err := emitSearch(search)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, src, 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(searchOut, searchSrc, 0o644)
 }
 
 // bundle is the part of a FHIR Bundle the generator reads.

@@ -1,0 +1,44 @@
+package search
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Normalize returns the form in which string parameters are indexed and
+// compared: Unicode NFD with combining marks removed (accents ignored),
+// lower-cased, with runs of white space collapsed to one space and trimmed.
+// Chinese text is unchanged apart from white space. Searches match a prefix
+// of the normalized value (":exact" compares the value as written).
+func Normalize(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || ('A' <= c && c <= 'Z') || c == ' ' && (i == 0 || i == len(s)-1 || s[i-1] == ' ') || c == '\t' || c == '\n' || c == '\r' {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue
+		case unicode.IsSpace(r):
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
