@@ -71,8 +71,10 @@ func TestChecksDetectDamage(t *testing.T) {
 		{"a current version is gone", `DELETE FROM resource_versions WHERE seq = (SELECT MAX(seq) FROM resource_versions)`, "points at its version"},
 		{"the current row names a later version", `UPDATE resources SET version_id = version_id + 1 WHERE res_id = 'imp-000007'`, "newest version"},
 		{"a version has no current row", `DELETE FROM resources WHERE res_id = 'imp-000008'`, "has a current row"},
-		{"a token is missing", `DELETE FROM res_token WHERE res_id = 'imp-000009'`, "identifier index"},
-		{"a stray token", `INSERT INTO res_token (res_type, res_id, param, system, code) VALUES ('Patient', 'nobody', 'identifier', '', 'x')`, "tokens belong"},
+		{"a token is missing", `DELETE FROM idx_token WHERE rid = (SELECT rid FROM resources WHERE res_id = 'imp-000009')`, "identifier index"},
+		{"a stray token", `INSERT INTO idx_token (pid, code, system, rid) SELECT pid, 'x', '', 999999999 FROM search_params WHERE res_type = 'Patient' AND code = 'identifier'`, "token index entries belong"},
+		{"a stray date", `INSERT INTO idx_date (pid, lo, hi, rid) VALUES (1, 0, 0, 999999999)`, "date index entries belong"},
+		{"a wrong resource key", `UPDATE resources SET rid = rid + 1000000000 WHERE res_id = 'imp-000011'`, "first version"},
 		{"a torn body", `UPDATE resource_versions SET body = substr(body, 1, 20) WHERE res_id = 'imp-000010'`, "does not decode"},
 		{"a damaged page", "", "integrity_check"},
 	} {

@@ -124,10 +124,9 @@ func countAcked(bs []bundleRec) int {
 // line, and passes the checks; a second import completes the load.
 func TestKillDuringImport(t *testing.T) {
 	const chunk = 500
-	total := 6000
-	if testing.Short() {
-		total = 4000
-	}
+	// Enough chunks after the second that the import is still running
+	// when the kill comes, also when chunks commit two at a time.
+	const total = 8000
 	dir := t.TempDir()
 	file, lines := writePatients(t, filepath.Join(dir, "patients.ndjson"), total)
 	eachBackend(t, func(t *testing.T, b backend) {
@@ -141,7 +140,7 @@ func TestKillDuringImport(t *testing.T) {
 		t1 := time.Now()
 		waitForPatients(t, imp, db, 2*chunk)
 		interval := max(time.Since(t1), time.Millisecond)
-		delay := time.Duration(rnd.Int64N(int64(4 * interval)))
+		delay := time.Duration(rnd.Int64N(int64(2 * interval)))
 		time.Sleep(delay)
 		if imp.done() {
 			t.Fatalf("the import ended (%v) before it was killed; if it succeeded, make the file larger. Its output:\n%s", imp.waitErr, imp.log)

@@ -80,12 +80,31 @@ var consistency = []struct{ name, query string }{
 			WHERE b.seq <= a.seq OR b.last_updated < a.last_updated`},
 	{"deletions have no body and other versions have one", `
 		SELECT COUNT(*) FROM resource_versions WHERE (deleted <> 0 AND body IS NOT NULL) OR (deleted = 0 AND body IS NULL)`},
-	{"tokens belong to current, live resources", `
-		SELECT COUNT(*) FROM res_token k WHERE NOT EXISTS (
-			SELECT 1 FROM resources r WHERE r.res_type = k.res_type AND r.res_id = k.res_id AND r.deleted = 0)`},
-	{"references belong to current, live resources", `
-		SELECT COUNT(*) FROM res_ref f WHERE NOT EXISTS (
-			SELECT 1 FROM resources r WHERE r.res_type = f.res_type AND r.res_id = f.res_id AND r.deleted = 0)`},
+	{"a resource's key is the sequence number of its first version", `
+		SELECT COUNT(*) FROM resources r WHERE NOT EXISTS (
+			SELECT 1 FROM resource_versions v WHERE v.seq = r.rid AND v.res_type = r.res_type
+			AND v.res_id = r.res_id AND v.version_id = 1)`},
+	{"string index entries belong to current, live resources", `
+		SELECT COUNT(*) FROM idx_string x WHERE NOT EXISTS (
+			SELECT 1 FROM resources r WHERE r.rid = x.rid AND r.deleted = 0)`},
+	{"token index entries belong to current, live resources", `
+		SELECT COUNT(*) FROM idx_token x WHERE NOT EXISTS (
+			SELECT 1 FROM resources r WHERE r.rid = x.rid AND r.deleted = 0)`},
+	{"ref index entries belong to current, live resources", `
+		SELECT COUNT(*) FROM idx_ref x WHERE NOT EXISTS (
+			SELECT 1 FROM resources r WHERE r.rid = x.rid AND r.deleted = 0)`},
+	{"date index entries belong to current, live resources", `
+		SELECT COUNT(*) FROM idx_date x WHERE NOT EXISTS (
+			SELECT 1 FROM resources r WHERE r.rid = x.rid AND r.deleted = 0)`},
+	{"number index entries belong to current, live resources", `
+		SELECT COUNT(*) FROM idx_number x WHERE NOT EXISTS (
+			SELECT 1 FROM resources r WHERE r.rid = x.rid AND r.deleted = 0)`},
+	{"quantity index entries belong to current, live resources", `
+		SELECT COUNT(*) FROM idx_quantity x WHERE NOT EXISTS (
+			SELECT 1 FROM resources r WHERE r.rid = x.rid AND r.deleted = 0)`},
+	{"uri index entries belong to current, live resources", `
+		SELECT COUNT(*) FROM idx_uri x WHERE NOT EXISTS (
+			SELECT 1 FROM resources r WHERE r.rid = x.rid AND r.deleted = 0)`},
 }
 
 // checkDatabase runs the backend's integrity check and the consistency
@@ -225,7 +244,8 @@ func checkBodies(t testing.TB, db *sql.DB) {
 		t.Error("the database holds no resources")
 	}
 	tokens := map[string]map[string]bool{}
-	trows, err := db.Query(`SELECT res_type, res_id, system, code FROM res_token WHERE param = 'identifier'`)
+	trows, err := db.Query(`SELECT r.res_type, r.res_id, k.system, k.code FROM idx_token k
+		JOIN search_params p ON p.pid = k.pid JOIN resources r ON r.rid = k.rid WHERE p.code = 'identifier'`)
 	if err != nil {
 		t.Fatalf("read tokens: %v", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/yitong-health/yitong/fhir/spec"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -71,7 +72,7 @@ type Job struct {
 type Manager struct {
 	st         store.Store
 	dir        string
-	compart    map[string][]string
+	compart    map[string][]string // resource type → search parameters linking it to a patient
 	log        *slog.Logger
 	MaxPerFile int
 	// Retention is how long finished jobs and their files are kept.
@@ -81,14 +82,12 @@ type Manager struct {
 	jobs map[string]*Job
 }
 
-// NewManager returns a Manager writing under dir. compartment maps each
-// resource type to the top-level elements that put it in a patient's
-// compartment (spec.PatientCompartment()).
-func NewManager(st store.Store, dir string, compartment map[string][]string, log *slog.Logger) *Manager {
+// NewManager returns a Manager writing under dir.
+func NewManager(st store.Store, dir string, log *slog.Logger) *Manager {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Manager{st: st, dir: dir, compart: compartment, log: log, MaxPerFile: 100000, Retention: 24 * time.Hour, jobs: map[string]*Job{}}
+	return &Manager{st: st, dir: dir, compart: compartmentParams(), log: log, MaxPerFile: 100000, Retention: 24 * time.Hour, jobs: map[string]*Job{}}
 }
 
 // ErrNoJob is returned for an unknown job id.
@@ -328,5 +327,18 @@ func (w *writers) close() error {
 func (w *writers) list() []File {
 	out := append([]File(nil), w.done...)
 	sort.Slice(out, func(i, k int) bool { return out[i].Name < out[k].Name })
+	return out
+}
+
+// compartmentParams maps each resource type of the R4 Patient compartment to
+// the search parameters whose references put a resource of that type in a
+// patient's compartment (Observation → subject, performer).
+func compartmentParams() map[string][]string {
+	out := make(map[string][]string)
+	for _, rt := range spec.ResourceTypes() {
+		for _, p := range spec.PatientCompartmentParams(rt) {
+			out[rt] = append(out[rt], p.Param)
+		}
+	}
 	return out
 }

@@ -340,7 +340,9 @@ func (s *Service) prepare(o *op, now time.Time) *prepared {
 	p.vid = o.prev.VersionID + 1
 	stamp(o.resource, id, p.vid, now)
 	p.body = fhir.Marshal(o.resource)
-	p.idx = indexOf(o.resource)
+	if p.idx, p.err = s.opts.Index(o.resource); p.err != nil {
+		return p
+	}
 	return p
 }
 

@@ -99,7 +99,15 @@ func (r *refResolver) resolve(ctx context.Context, ref string, at func() string)
 	for _, o := range r.inBundle {
 		if o.typ == typ && o.resource != nil {
 			_, id, _ := strings.Cut(o.target, "/")
-			if c.Matches(id, o.resource) {
+			idx, err := r.s.opts.Index(o.resource)
+			if err != nil {
+				return "", err
+			}
+			ok, err := c.Matches(o.typ, id, idx)
+			if err != nil {
+				return "", fhir.ErrorAt(fhir.CodeOf(err), at(), "conditional reference %q: %v", ref, err)
+			}
+			if ok {
 				found[o.target] = true
 			}
 		}

@@ -3,93 +3,102 @@ package resources
 import (
 	"context"
 	"net/url"
-	"strconv"
 
 	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/fhir/search"
 	"github.com/yitong-health/yitong/store"
 )
 
-// SearchPage is one page of a basic search, in id order.
-type SearchPage struct {
-	Resources []store.Version
-	// After is the id to continue after for the next page ("" if none).
-	After string
+// MaxIncluded bounds the resources _include and _revinclude add to one page
+// of search results.
+const MaxIncluded = 1000
+
+// SearchOptions are the request properties of a search that are not search
+// parameters.
+type SearchOptions struct {
+	// Lenient is Prefer: handling=lenient: unknown parameters are ignored
+	// and reported instead of refused.
+	Lenient bool
+	// Cursor continues a page's next or previous link ("" for the first
+	// page).
+	Cursor string
 }
 
-// Search runs a basic type-level search: the criteria conditional
-// operations understand (_id, identifier) or, with no criteria, all current
-// resources of the type in id order. Unknown parameters are refused, never
-// ignored. after continues an earlier page; count bounds the page.
-func (s *Service) Search(ctx context.Context, typ string, q url.Values, after string, count int) (SearchPage, error) {
-	if !s.opts.IsResourceType(typ) {
-		return SearchPage{}, fhir.Errorf(fhir.IssueNotSupported, "%q is not a FHIR R4 resource type", typ).WithStatus(404)
+// SearchResult is one page of a search with the parsed query it answers.
+type SearchResult struct {
+	Query *search.Query
+	// Page holds the matches and included resources; Page.Total is -1 when
+	// the query asked for no total.
+	Page store.SearchPage
+}
+
+// Search runs a type-level search (typ set) or a system-level one (typ
+// empty) over the current resources. Parameters follow the FHIR R4 search
+// rules (see package search); problems with them are 400 errors naming the
+// parameter. With _count=0 or _summary=count only the total is computed.
+func (s *Service) Search(ctx context.Context, typ string, values url.Values, opts SearchOptions) (*SearchResult, error) {
+	if typ != "" && !s.opts.IsResourceType(typ) {
+		return nil, fhir.Errorf(fhir.IssueNotSupported, "%q is not a FHIR R4 resource type", typ).WithStatus(404)
 	}
-	if count <= 0 {
-		count = s.limits.DefaultHistoryCount
+	q, err := search.Parse(typ, values, search.ParseOptions{Lenient: opts.Lenient, MaxCount: s.limits.MaxHistoryCount, DefaultCount: s.limits.DefaultHistoryCount})
+	if err != nil {
+		return nil, err
 	}
-	if count > s.limits.MaxHistoryCount {
-		return SearchPage{}, fhir.Errorf(fhir.IssueTooCostly, "_count=%d exceeds the limit of %d", count, s.limits.MaxHistoryCount)
+	if err := checkSearchable(q.Filters); err != nil {
+		return nil, err
 	}
-	var page SearchPage
-	err := s.st.View(ctx, func(tx store.Tx) error {
-		if len(q) == 0 {
-			vs, err := tx.ListCurrent(ctx, store.CurrentQuery{Types: []string{typ}, AfterType: afterType(typ, after), AfterID: after, Count: count + 1})
-			if err != nil {
-				return err
-			}
-			page.Resources = vs
-		} else {
-			c, err := ParseCriteria(typ, q.Encode())
-			if err != nil {
-				return err
-			}
-			// Criteria searches return at most one page: they select by
-			// identifier and are small by nature.
-			ids, err := c.Find(ctx, tx, s.limits.MaxHistoryCount+1)
-			if err != nil {
-				return err
-			}
-			if len(ids) > s.limits.MaxHistoryCount {
-				return fhir.Errorf(fhir.IssueTooCostly, "more than %d resources match; narrow the criteria", s.limits.MaxHistoryCount)
-			}
-			for _, id := range ids {
-				if after != "" && id <= after {
-					continue
-				}
-				v, err := tx.Current(ctx, typ, id)
-				if err != nil {
-					return err
-				}
-				page.Resources = append(page.Resources, v)
-				if len(page.Resources) > count {
-					break
-				}
-			}
-		}
-		if len(page.Resources) > count {
-			page.Resources = page.Resources[:count]
-			page.After = page.Resources[count-1].ID
-		}
-		return nil
+	res := &SearchResult{Query: q}
+	countOnly := q.Count == 0 || q.Summary == search.SummaryCount
+	req := store.SearchRequest{
+		Query:       q,
+		Count:       max(q.Count, 1),
+		Cursor:      opts.Cursor,
+		Total:       countOnly || q.Total == search.TotalAccurate || q.Total == search.TotalEstimate || q.Total == search.TotalDefault && opts.Cursor == "",
+		MaxIncluded: MaxIncluded,
+	}
+	err = s.st.View(ctx, func(tx store.Tx) error {
+		res.Page, err = tx.Search(ctx, req)
+		return err
 	})
-	return page, err
+	if err != nil {
+		return nil, err
+	}
+	if countOnly {
+		res.Page.Matches, res.Page.Included, res.Page.Next, res.Page.Prev = nil, nil, "", ""
+	}
+	return res, nil
 }
 
-func afterType(typ, after string) string {
-	if after == "" {
-		return ""
+// Searchable reports whether searches support parameter p: every type but
+// composite and special, and the standard parameters with no expression
+// (_text, _content).
+func Searchable(p *search.Param) bool {
+	switch {
+	case p.Code == "_id", p.Code == "_lastUpdated":
+		return true
+	case p.Type == search.TypeComposite, p.Type == search.TypeSpecial, p.Expression == "":
+		return false
 	}
-	return typ
+	return true
 }
 
-// ParseCount reads a _count value.
-func ParseCount(v string) (int, error) {
-	if v == "" {
-		return 0, nil
+// checkSearchable refuses filters on parameters searches do not support, so
+// that they are never silently matched against an empty index.
+func checkSearchable(fs []search.Filter) error {
+	for i := range fs {
+		f := &fs[i]
+		switch {
+		case f.Has != nil:
+			if err := checkSearchable([]search.Filter{f.Has.Filter}); err != nil {
+				return err
+			}
+		case f.Param != nil && !Searchable(f.Param):
+			return fhir.Errorf(fhir.IssueNotSupported, "search parameter %q (%s) is not supported yet", f.Param.Code, f.Param.Type)
+		case f.Chain != nil:
+			if err := checkSearchable([]search.Filter{*f.Chain}); err != nil {
+				return err
+			}
+		}
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		return 0, fhir.Errorf(fhir.IssueInvalid, "_count=%q must be a positive integer", v)
-	}
-	return n, nil
+	return nil
 }

@@ -11,22 +11,29 @@ import (
 	"github.com/yitong-health/yitong/store"
 )
 
-// searchAll pages through a search with page size count and returns the
-// pages' ids.
+// searchAll pages through a search with page size count (0: the default)
+// and returns the pages' ids.
 func (e *env) searchAll(typ string, q url.Values, count int) [][]string {
 	e.t.Helper()
+	vals := url.Values{}
+	for k, v := range q {
+		vals[k] = v
+	}
+	if count > 0 {
+		vals.Set("_count", fmt.Sprint(count))
+	}
 	var pages [][]string
-	after := ""
+	cursor := ""
 	for range 100 {
-		p, err := e.svc.Search(ctx, typ, q, after, count)
+		r, err := e.svc.Search(ctx, typ, vals, resources.SearchOptions{Cursor: cursor})
 		if err != nil {
-			e.t.Fatalf("search %s?%s after %q: %v", typ, q.Encode(), after, err)
+			e.t.Fatalf("search %s?%s at %q: %v", typ, vals.Encode(), cursor, err)
 		}
-		pages = append(pages, ids(p.Resources))
-		if p.After == "" {
+		pages = append(pages, ids(r.Page.Matches))
+		if r.Page.Next == "" {
 			return pages
 		}
-		after = p.After
+		cursor = r.Page.Next
 	}
 	e.t.Fatal("search paging does not end")
 	return nil
@@ -51,33 +58,35 @@ func TestSearch(t *testing.T) {
 		wantEqual(t, "criteria on another type", e.searchAll("Organization", url.Values{"identifier": {"http://a|1"}}, 10), [][]string{{"o1"}})
 		wantEqual(t, "criteria matching a deleted resource", e.searchAll("Patient", url.Values{"identifier": {"http://a|4"}}, 10), [][]string{{}})
 		wantEqual(t, "_id", e.searchAll("Patient", url.Values{"_id": {"p2,p4,p5"}}, 10), [][]string{{"p2", "p5"}})
+		wantEqual(t, "sorted descending by _id", e.searchAll("Patient", url.Values{"_sort": {"-_id"}}, 3), [][]string{{"p5", "p3", "p2"}, {"p1"}})
+		wantEqual(t, "system level", e.searchAll("", url.Values{"_type": {"Organization,Patient"}, "_id": {"o1,p1"}}, 10), [][]string{{"p1", "o1"}})
 
-		p, err := e.svc.Search(ctx, "Patient", url.Values{"_id": {"p1"}}, "", 10)
+		r, err := e.svc.Search(ctx, "Patient", url.Values{"_id": {"p1"}}, resources.SearchOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(p.Resources) != 1 || p.Resources[0].VersionID != 1 || p.Resources[0].Body == nil {
-			t.Errorf("search result = %+v, want the current version with its body", p.Resources)
+		if m := r.Page.Matches; len(m) != 1 || m[0].VersionID != 1 || m[0].Body == nil || r.Page.Total != 1 {
+			t.Errorf("search result = %+v (total %d), want the current version with its body", m, r.Page.Total)
+		}
+		r, err = e.svc.Search(ctx, "Patient", url.Values{"_summary": {"count"}}, resources.SearchOptions{})
+		if err != nil || r.Page.Total != 4 || len(r.Page.Matches) != 0 {
+			t.Errorf("_summary=count: %+v %v", r, err)
 		}
 
-		_, err = e.svc.Search(ctx, "Patient", url.Values{"name": {"x"}}, "", 10)
-		wantErr(t, err, fhir.IssueNotSupported, 400, "name")
-		_, err = e.svc.Search(ctx, "Patient", url.Values{"identifier": {""}}, "", 10)
+		_, err = e.svc.Search(ctx, "Patient", url.Values{"nonsense": {"x"}}, resources.SearchOptions{})
+		wantErr(t, err, fhir.IssueNotSupported, 400, "nonsense")
+		r, err = e.svc.Search(ctx, "Patient", url.Values{"nonsense": {"x"}}, resources.SearchOptions{Lenient: true})
+		if err != nil || len(r.Query.Ignored) != 1 || len(r.Page.Matches) != 4 {
+			t.Errorf("lenient: %+v %v", r, err)
+		}
+		_, err = e.svc.Search(ctx, "Patient", url.Values{"identifier": {""}}, resources.SearchOptions{})
 		wantErr(t, err, fhir.IssueInvalid, 400)
-		_, err = e.svc.Search(ctx, "Patient", nil, "", resources.DefaultLimits.MaxHistoryCount+1)
+		_, err = e.svc.Search(ctx, "Patient", url.Values{"_count": {"100000"}}, resources.SearchOptions{})
 		wantErr(t, err, fhir.IssueTooCostly, 400)
-		_, err = e.svc.Search(ctx, "Patx", nil, "", 10)
+		_, err = e.svc.Search(ctx, "Patient", nil, resources.SearchOptions{Cursor: "garbage"})
+		wantErr(t, err, fhir.IssueInvalid, 400, "cursor")
+		_, err = e.svc.Search(ctx, "Patx", nil, resources.SearchOptions{})
 		wantErr(t, err, fhir.IssueNotSupported, 404)
-	})
-}
-
-func TestSearchCriteriaLimit(t *testing.T) {
-	eachWith(t, resources.Limits{MaxHistoryCount: 2}, func(t *testing.T, e *env) {
-		for i := 1; i <= 3; i++ {
-			e.create(patient("Same", ident("http://a", "same")))
-		}
-		_, err := e.svc.Search(ctx, "Patient", url.Values{"identifier": {"http://a|same"}}, "", 1)
-		wantErr(t, err, fhir.IssueTooCostly, 400, "narrow")
 	})
 }
 

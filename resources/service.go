@@ -10,6 +10,7 @@ package resources
 
 import (
 	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/index"
 	"github.com/yitong-health/yitong/store"
 )
 
@@ -40,7 +41,10 @@ type Options struct {
 	Validate func(res map[string]any) []fhir.Issue
 	// IsResourceType reports whether a name is a known resource type. Required.
 	IsResourceType func(name string) bool
-	Limits         Limits
+	// Index extracts the search index entries of a resource about to be
+	// stored; an error fails the write. Default: index.Default().Index.
+	Index  func(res map[string]any) (store.Index, error)
+	Limits Limits
 	// NewID returns a fresh resource id (default: fhir.NewID, a
 	// time-ordered UUID).
 	NewID func() string
@@ -71,6 +75,9 @@ func New(st store.Store, opts Options) *Service {
 	}
 	if opts.NewID == nil {
 		opts.NewID = fhir.NewID
+	}
+	if opts.Index == nil {
+		opts.Index = index.Default().Index
 	}
 	return &Service{st: st, opts: opts, limits: l}
 }

@@ -176,9 +176,9 @@ func TestTransactionFullURLs(t *testing.T) {
 			return ids(vs)
 		}
 		wantEqual(t, "referencing Patient/id-2 by subject", referencing("Patient", "id-2", map[string][]string{"Observation": {"subject"}}), []string{"id-1"})
-		wantEqual(t, "referencing Patient/id-2 by extension", referencing("Patient", "id-2", map[string][]string{"Observation": {"extension"}}), []string{"id-1"})
+		wantEqual(t, "referencing Patient/id-2 by patient", referencing("Patient", "id-2", map[string][]string{"Observation": {"patient"}}), []string{"id-1"})
 		wantEqual(t, "referencing Practitioner/id-3 by performer", referencing("Practitioner", "id-3", map[string][]string{"Observation": {"performer"}}), []string{"id-1"})
-		wantEqual(t, "referencing Practitioner/id-3 from contained", referencing("Practitioner", "id-3", map[string][]string{"Observation": {"contained"}}), []string{})
+		wantEqual(t, "referencing Practitioner/id-3 from contained", referencing("Practitioner", "id-3", map[string][]string{"Observation": {"general-practitioner"}}), []string{})
 
 		err := e.failTransaction(postEntry(urn(3), observation(urn(9), "")))
 		wantErr(t, err, fhir.IssueProcessing, 400, "Bundle.entry[0]: ", urn(9), "Bundle.entry[0].resource.Observation.subject.reference")
@@ -227,8 +227,14 @@ func TestTransactionConditionalReferences(t *testing.T) {
 				wantErr(t, err, c.code, 412, "conditional reference")
 			})
 		}
-		err := e.failTransaction(postEntry(urn(1), pat("Organization/o1", "Organization?name=x")))
-		wantErr(t, err, fhir.IssueNotSupported, 400, "Bundle.entry[0]: ", "name")
+		err := e.failTransaction(postEntry(urn(1), pat("Organization/o1", "Organization?nonsense=x")))
+		wantErr(t, err, fhir.IssueNotSupported, 400, "Bundle.entry[0]: ", "nonsense")
+		// Criteria beyond identifiers match resources of the same bundle.
+		out = e.transaction(
+			postEntry(urn(1), pat("Organization?name=Clinic%20Nine", "Organization/o1")),
+			postEntry(urn(2), `{"resourceType":"Organization","name":"Clinic Nine"}`),
+		)
+		wantEqual(t, "resolved by name in the bundle", path(entryResource(out, 0), "managingOrganization", "reference"), "Organization/"+path(out, "entry", 1, "resource", "id").(string))
 	})
 }
 

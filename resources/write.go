@@ -24,10 +24,14 @@ func (s *Service) put(ctx context.Context, tx store.Tx, typ, id string, res map[
 	vid := prev.VersionID + 1
 	now := tx.Now()
 	stamp(res, id, vid, now)
+	idx, err := s.opts.Index(res)
+	if err != nil {
+		return Result{}, err
+	}
 	v, err := tx.Put(ctx, store.Version{
 		Type: typ, ID: id, VersionID: vid, LastUpdated: now, Method: method,
 		Body: fhir.Marshal(res),
-	}, indexOf(res))
+	}, idx)
 	if err != nil {
 		return Result{}, err
 	}

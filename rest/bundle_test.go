@@ -208,7 +208,7 @@ func TestTransactionConditionalReferences(t *testing.T) {
 		e.create(t, patient("urn:cref", "2"))
 		e.create(t, patient("urn:cref", "2"))
 		total := e.systemTotal(t)
-		for _, ref := range []string{"Patient?identifier=urn:cref|none", "Patient?identifier=urn:cref|2", "Patient?name=Wang"} {
+		for _, ref := range []string{"Patient?identifier=urn:cref|none", "Patient?identifier=urn:cref|2", "Patient?nonsense=Wang"} {
 			r := e.do(t, "POST", "", bundle("transaction",
 				entry("", "POST", "Patient", patient("urn:cref", "3")),
 				entry("", "POST", "Observation", observation(ref))))
@@ -306,7 +306,7 @@ func TestTransactionConditionalCreate(t *testing.T) {
 		// Unsupported criteria fail the bundle.
 		total := e.systemTotal(t)
 		r := e.do(t, "POST", "", bundle("transaction",
-			entry("", "POST", "Patient", patient("urn:tcc", "3"), "ifNoneExist", "name=Wang")))
+			entry("", "POST", "Patient", patient("urn:tcc", "3"), "ifNoneExist", "nonsense=Wang")))
 		wantOutcome(t, r, http.StatusBadRequest)
 		e.wantUnchanged(t, total)
 	})

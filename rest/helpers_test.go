@@ -88,7 +88,7 @@ func newHandler(t testing.TB, st store.Store, log *slog.Logger, opts ...option) 
 	cfg.ResourceTypes = spec.ResourceTypes()
 	cfg.Software, cfg.Version = "Yitong", "test"
 	if !c.noExport {
-		cfg.Exports = export.NewManager(st, filepath.Join(t.TempDir(), "exports"), spec.PatientCompartment(), log)
+		cfg.Exports = export.NewManager(st, filepath.Join(t.TempDir(), "exports"), log)
 	}
 	return rest.New(cfg)
 }

@@ -2,9 +2,12 @@ package rest
 
 import (
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/yitong-health/yitong/fhir/search"
+	"github.com/yitong-health/yitong/fhir/spec"
 	"github.com/yitong-health/yitong/resources"
 )
 
@@ -15,7 +18,7 @@ var capabilityCodes = map[string]string{
 	"read": "read", "vread": "vread", "update": "update", "patch": "patch",
 	"delete": "delete", "history-instance": "history-instance",
 	"history-type": "history-type", "create": "create", "search-type": "search-type",
-	"transaction": "transaction", "history-system": "history-system",
+	"transaction": "transaction", "search-system": "search-system", "history-system": "history-system",
 }
 
 // metadata serves the CapabilityStatement, built from the route table.
@@ -71,10 +74,9 @@ func (h *Handler) capabilityStatement(base string) map[string]any {
 			"conditionalUpdate": conditional["update"],
 			"conditionalDelete": conditionalDelete(conditional["delete"]),
 			"referencePolicy":   []any{"literal", "logical"},
-			"searchParam": []any{
-				map[string]any{"name": "_id", "type": "token"},
-				map[string]any{"name": "identifier", "type": "token"},
-			},
+		}
+		if perType["search-type"] {
+			addSearchCapabilities(entry, t)
 		}
 		var ops []any
 		for _, to := range typeOps {
@@ -130,4 +132,38 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// addSearchCapabilities lists the search parameters, includes and reverse
+// includes of resource type t that searches support.
+func addSearchCapabilities(entry map[string]any, t string) {
+	var params, incs, revs []any
+	reg := search.DefaultRegistry()
+	for _, p := range reg.Params(t) {
+		if !resources.Searchable(p) {
+			continue
+		}
+		sp := map[string]any{"name": p.Code, "type": p.Type.String()}
+		if p.URL != "" {
+			sp["definition"] = p.URL
+		}
+		params = append(params, sp)
+		if p.Type == search.TypeReference {
+			incs = append(incs, t+":"+p.Code)
+		}
+	}
+	for _, src := range spec.ResourceTypes() {
+		for _, p := range reg.Params(src) {
+			if p.Type == search.TypeReference && (slices.Contains(p.Targets, t) || slices.Contains(p.Targets, "Resource")) {
+				revs = append(revs, src+":"+p.Code)
+			}
+		}
+	}
+	entry["searchParam"] = params
+	if incs != nil {
+		entry["searchInclude"] = append([]any{"*"}, incs...)
+	}
+	if revs != nil {
+		entry["searchRevInclude"] = revs
+	}
 }

@@ -30,7 +30,7 @@ func operations(v any) []string {
 
 var (
 	typeInteractions   = []string{"create", "delete", "history-instance", "history-type", "patch", "read", "search-type", "update", "vread"}
-	systemInteractions = []string{"batch", "history-system", "transaction"}
+	systemInteractions = []string{"batch", "history-system", "search-system", "transaction"}
 )
 
 func TestMetadata(t *testing.T) {

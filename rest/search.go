@@ -7,12 +7,14 @@ import (
 
 	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/resources"
+	"github.com/yitong-health/yitong/store"
 )
 
-// search serves type-level search (GET and POST _search) with the basic
-// criteria the resources service understands. Unknown parameters are a 400
-// under the default Prefer: handling=strict; with handling=lenient they are
-// ignored and reported in an OperationOutcome entry.
+// search serves type-level and system-level search (GET, and POST _search
+// with a form body). Parameters are those of package search; unknown ones
+// are a 400 under the default Prefer: handling=strict, and ignored and
+// reported in an OperationOutcome entry under handling=lenient. Paging
+// links carry an opaque _cursor.
 func (h *Handler) search(w http.ResponseWriter, r *http.Request, c *call) error {
 	q := r.URL.Query()
 	if r.Method == http.MethodPost {
@@ -29,75 +31,84 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, c *call) error 
 			q[k] = append(q[k], vs...)
 		}
 	}
-	count, err := resources.ParseCount(q.Get("_count"))
-	if err != nil {
-		return err
-	}
-	after := q.Get("_after")
-	crit := url.Values{}
-	var ignored []fhir.Issue
-	lenient := preferHandling(r) == "lenient"
+	cursor := q.Get("_cursor")
+	params := url.Values{}
 	for k, vs := range q {
 		switch k {
-		case "_count", "_after", "_format", "_pretty":
-		case "_id", "identifier":
-			crit[k] = vs
+		case "_cursor", "_format", "_pretty":
 		default:
-			if !lenient {
-				return fhir.Errorf(fhir.IssueNotSupported, "search parameter %q is not supported on %s (supported: _id, identifier, _count); send Prefer: handling=lenient to ignore it", k, c.typ)
-			}
-			ignored = append(ignored, fhir.Issue{Severity: fhir.SeverityWarning, Code: fhir.IssueNotSupported, Diagnostics: "search parameter " + k + " was ignored"})
+			params[k] = vs
 		}
 	}
-	page, err := h.cfg.Service.Search(r.Context(), c.typ, crit, after, count)
+	res, err := h.cfg.Service.Search(r.Context(), c.typ, params, resources.SearchOptions{
+		Lenient: preferHandling(r) == "lenient",
+		Cursor:  cursor,
+	})
 	if err != nil {
 		return err
 	}
-	base := baseURL(r)
-	self := url.Values{}
-	for k, vs := range crit {
-		self[k] = vs
-	}
-	if count > 0 {
-		self.Set("_count", q.Get("_count"))
-	}
-	links := []any{map[string]any{"relation": "self", "url": base + "/" + c.typ + queryString(withAfter(self, after))}}
-	if page.After != "" {
-		links = append(links, map[string]any{"relation": "next", "url": base + "/" + c.typ + queryString(withAfter(self, page.After))})
-	}
-	entries := make([]any, 0, len(page.Resources)+1)
-	for _, v := range page.Resources {
-		res, err := fhir.Decode(v.Body, 0)
-		if err != nil {
-			return err
-		}
-		entries = append(entries, map[string]any{
-			"fullUrl":  base + "/" + v.Type + "/" + v.ID,
-			"resource": res,
-			"search":   map[string]any{"mode": "match"},
-		})
-	}
-	if len(ignored) > 0 {
-		entries = append(entries, map[string]any{"resource": fhir.OperationOutcome(ignored), "search": map[string]any{"mode": "outcome"}})
-	}
-	bundle := map[string]any{"resourceType": "Bundle", "type": "searchset", "link": links}
-	if len(entries) > 0 {
-		bundle["entry"] = entries
-	}
-	writeJSON(w, c.fmt, http.StatusOK, bundle)
+	writeJSON(w, c.fmt, http.StatusOK, searchBundle(baseURL(r), c.typ, params, cursor, res))
 	return nil
 }
 
-func withAfter(q url.Values, after string) url.Values {
-	if after == "" {
-		return q
+// searchBundle renders a search result as a searchset Bundle.
+func searchBundle(base, typ string, params url.Values, cursor string, res *resources.SearchResult) map[string]any {
+	page := res.Page
+	path := base
+	if typ != "" {
+		path += "/" + typ
 	}
-	out := url.Values{}
-	for k, vs := range q {
-		out[k] = vs
+	link := func(rel, cur string) map[string]any {
+		v := url.Values{}
+		for k, vs := range params {
+			v[k] = vs
+		}
+		if cur != "" {
+			v.Set("_cursor", cur)
+		}
+		return map[string]any{"relation": rel, "url": path + queryString(v)}
 	}
-	out.Set("_after", after)
-	return out
+	links := []any{link("self", cursor)}
+	if page.Next != "" {
+		links = append(links, link("next", page.Next))
+	}
+	if page.Prev != "" {
+		links = append(links, link("previous", page.Prev))
+	}
+	entries := make([]any, 0, len(page.Matches)+len(page.Included)+1)
+	add := func(vs []store.Version, mode string) {
+		for _, v := range vs {
+			r, err := fhir.Decode(v.Body, 0)
+			if err != nil {
+				// Stored bodies were encoded by us; one that does not decode
+				// is corrupt storage, reported as an outcome, not hidden.
+				entries = append(entries, map[string]any{"resource": fhir.OperationOutcome([]fhir.Issue{{Severity: fhir.SeverityError, Code: fhir.IssueException, Diagnostics: "a stored resource could not be read"}}), "search": map[string]any{"mode": "outcome"}})
+				continue
+			}
+			entries = append(entries, map[string]any{
+				"fullUrl":  base + "/" + v.Type + "/" + v.ID,
+				"resource": resources.Subset(r, res.Query),
+				"search":   map[string]any{"mode": mode},
+			})
+		}
+	}
+	add(page.Matches, "match")
+	add(page.Included, "include")
+	if len(res.Query.Ignored) > 0 {
+		var issues []fhir.Issue
+		for _, ig := range res.Query.Ignored {
+			issues = append(issues, fhir.Issue{Severity: fhir.SeverityWarning, Code: fhir.IssueNotSupported, Diagnostics: "search parameter " + ig.Name + " was ignored: " + ig.Reason})
+		}
+		entries = append(entries, map[string]any{"resource": fhir.OperationOutcome(issues), "search": map[string]any{"mode": "outcome"}})
+	}
+	bundle := map[string]any{"resourceType": "Bundle", "type": "searchset", "link": links}
+	if page.Total >= 0 {
+		bundle["total"] = page.Total
+	}
+	if len(entries) > 0 {
+		bundle["entry"] = entries
+	}
+	return bundle
 }
 
 // preferHandling reads Prefer: handling=strict|lenient (default strict).

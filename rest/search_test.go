@@ -72,7 +72,7 @@ func TestSearch(t *testing.T) {
 		if n := len(list(r.JSON(t), "entry")); r.Status != http.StatusOK || n != 1 {
 			t.Errorf("POST _search with charset: %d, %d entries", r.Status, n)
 		}
-		wantOutcome(t, e.do(t, "POST", "/Patient/_search", query("name", "Wang"), "Content-Type", "application/x-www-form-urlencoded"), http.StatusBadRequest)
+		wantOutcome(t, e.do(t, "POST", "/Patient/_search", query("nonsense", "Wang"), "Content-Type", "application/x-www-form-urlencoded"), http.StatusBadRequest)
 		wantOutcome(t, e.do(t, "POST", "/Patient/_search", `{"identifier":"x"}`, "Content-Type", "application/json"), http.StatusUnsupportedMediaType)
 	})
 }

@@ -11,6 +11,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/yitong-health/yitong/fhir/search"
 )
 
 // Method says how a version came to be; it is what a history bundle reports
@@ -41,27 +43,78 @@ type Version struct {
 	Body []byte
 }
 
-// Token is one token index entry of a resource (for conditional operations
-// and, later, search): parameter name, code system and code.
+// Index holds the search index entries written with a version: for each
+// search parameter of the resource (named by its code, e.g. "birthdate"),
+// the values its expression extracted. Put replaces all entries of the
+// resource with these, in the same transaction. Entries repeated within one
+// kind are stored once.
+type Index struct {
+	Strings    []StringEntry
+	Tokens     []Token
+	Refs       []Ref
+	Dates      []DateEntry
+	Numbers    []NumberEntry
+	Quantities []QuantityEntry
+	URIs       []URIEntry
+}
+
+// Len returns the number of entries.
+func (x Index) Len() int {
+	return len(x.Strings) + len(x.Tokens) + len(x.Refs) + len(x.Dates) + len(x.Numbers) + len(x.Quantities) + len(x.URIs)
+}
+
+// StringEntry is a string value: Norm is the normalized form searches match
+// by prefix (see search.Normalize); Exact is the value as written.
+type StringEntry struct {
+	Param string
+	Norm  string
+	Exact string
+}
+
+// Token is a coded value: system and code (System is empty when the value
+// has none). The :text modifier of a token parameter matches StringEntry
+// values under the same Param.
 type Token struct {
 	Param  string
 	System string
 	Code   string
 }
 
-// Ref is one reference from a resource to another: the top-level element
-// holding it (e.g. "subject") and the target type and id.
+// Ref is a reference from a resource: for a local target its type and id;
+// for an absolute URL or canonical outside this server, TargetType is empty
+// and TargetID holds the URL.
 type Ref struct {
-	Path       string
+	Param      string
 	TargetType string
 	TargetID   string
 }
 
-// Index holds the index entries written with a version. Put replaces all
-// entries of the resource with these, in the same transaction.
-type Index struct {
-	Tokens []Token
-	Refs   []Ref
+// DateEntry is the time range [Lo, Hi] a date, period or timing covers, in
+// Unix microseconds UTC (both ends inclusive); an open end is math.MinInt64
+// or math.MaxInt64.
+type DateEntry struct {
+	Param  string
+	Lo, Hi int64
+}
+
+// NumberEntry is a number value.
+type NumberEntry struct {
+	Param string
+	Value float64
+}
+
+// QuantityEntry is a quantity value with its unit's system and code.
+type QuantityEntry struct {
+	Param  string
+	System string
+	Code   string
+	Value  float64
+}
+
+// URIEntry is a uri value.
+type URIEntry struct {
+	Param string
+	URI   string
 }
 
 // HistoryQuery selects versions for a history interaction. Type and ID narrow
@@ -77,13 +130,39 @@ type HistoryQuery struct {
 	Count int
 }
 
-// TokenMatch is one condition of a token query: the resource has a Token
-// with this Param and Code, and with this System when System is non-nil
-// (a nil System matches any system; an empty one matches tokens without one).
-type TokenMatch struct {
-	Param  string
-	System *string
-	Code   string
+// SearchRequest asks for one page of a search.
+type SearchRequest struct {
+	// Query is the parsed search; its Filters, Includes, RevIncludes, Sort,
+	// Type and Types are used here (paging, summary and elements are the
+	// caller's).
+	Query *search.Query
+	// Count is the page size; it must be positive.
+	Count int
+	// Cursor continues from a page's Next or Prev ("" for the first page).
+	// A cursor is only valid with the query that produced it.
+	Cursor string
+	// Total asks for the number of all matches (SearchPage.Total).
+	Total bool
+	// MaxIncluded bounds the included resources of one page; more is a
+	// too-costly error.
+	MaxIncluded int
+}
+
+// SearchPage is one page of search results.
+type SearchPage struct {
+	// Matches are the current versions of the matching resources, in the
+	// query's order (default: by creation, oldest first).
+	Matches []Version
+	// Included are the resources _include and _revinclude add, each once,
+	// none of them also in Matches.
+	Included []Version
+	// Next and Prev are cursors for the following and preceding pages; ""
+	// when there is none. They stay correct under concurrent writes: a
+	// page continues after the last row of the page before it (keyset
+	// paging), so no match is skipped or repeated by inserts elsewhere.
+	Next, Prev string
+	// Total is the number of all matches when requested, else -1.
+	Total int
 }
 
 // CurrentQuery selects current, non-deleted resources for bulk export.
@@ -140,11 +219,22 @@ type Tx interface {
 	History(ctx context.Context, q HistoryQuery) ([]Version, error)
 	// HistoryCount returns how many versions match q, ignoring Before and Count.
 	HistoryCount(ctx context.Context, q HistoryQuery) (int, error)
-	// FindTokens returns the ids of current, non-deleted resources of type typ
-	// that match every condition (AND); each condition's alternatives are
-	// given as separate TokenMatch values in one inner slice (OR). At most
-	// limit ids are returned, in id order.
-	FindTokens(ctx context.Context, typ string, all [][]TokenMatch, limit int) ([]string, error)
+	// Search returns one page of the current, non-deleted resources that
+	// match r.Query. Problems with the query that only the store can see (a
+	// cursor that is not its own) are *fhir.Error values with code invalid.
+	Search(ctx context.Context, r SearchRequest) (SearchPage, error)
+	// ReindexPending returns the key from which current resources still
+	// need their index entries rebuilt (ReindexFrom), or -1 when none do.
+	// A migration that changes what is indexed sets it to 0.
+	ReindexPending(ctx context.Context) (int64, error)
+	// Reindex rebuilds the index entries of up to n current, non-deleted
+	// resources with a key of at least from, in key order, with the entries
+	// fn computes from each current version, and records the progress. It
+	// returns the key to continue from, or -1 when every resource is done.
+	// The resources are locked against concurrent writers until the
+	// transaction ends, so entries never describe a stale version. Write
+	// transactions only.
+	Reindex(ctx context.Context, from int64, n int, fn func(Version) (Index, error)) (int64, error)
 	// LockType serializes conditional operations on resource type typ until
 	// the transaction ends, so that a search followed by a write cannot race
 	// with another transaction doing the same.
@@ -154,7 +244,8 @@ type Tx interface {
 	// bulk export and plain listing.
 	ListCurrent(ctx context.Context, q CurrentQuery) ([]Version, error)
 	// Referencing returns current, non-deleted resources that hold a reference
-	// to (targetType, targetID) from one of the given top-level paths of their
-	// type; paths maps a resource type to its element names (nil: any path).
-	Referencing(ctx context.Context, targetType, targetID string, paths map[string][]string) ([]Version, error)
+	// to (targetType, targetID) through one of the given search parameters
+	// of their type; params maps a resource type to parameter codes (nil:
+	// any reference parameter of any type). Results are in (Type, ID) order.
+	Referencing(ctx context.Context, targetType, targetID string, params map[string][]string) ([]Version, error)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"time"
@@ -48,6 +49,26 @@ func newService(st store.Store) *resources.Service {
 		Validate:       validate.Resource,
 		IsResourceType: spec.IsResourceType,
 	})
+}
+
+// finishReindex rebuilds the index entries a migration or an interrupted
+// reindex left pending, before the store serves searches or conditional
+// writes that rely on them. It logs progress every batch.
+func finishReindex(ctx context.Context, svc *resources.Service, log *slog.Logger) error {
+	from, err := svc.ReindexPending(ctx)
+	if err != nil || from < 0 {
+		return err
+	}
+	log.Info("rebuilding search indexes", "from", from)
+	start := time.Now()
+	err = svc.Reindex(ctx, from, func(p resources.ReindexProgress) {
+		log.Info("rebuilding search indexes", "resources", p.Done)
+	})
+	if err != nil {
+		return fmt.Errorf("rebuild search indexes: %w", err)
+	}
+	log.Info("search indexes rebuilt", "seconds", time.Since(start).Seconds())
+	return nil
 }
 
 // newLogger returns the process logger in the chosen format.

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 
 	"github.com/yitong-health/yitong/bulk"
@@ -52,6 +53,9 @@ func (c *importCmd) Run(ctx context.Context, args []string) (err error) {
 			err = fmt.Errorf("close database: %w", cerr)
 		}
 	}()
+	if err := finishReindex(ctx, newService(st), slog.New(slog.NewTextHandler(c.stderr, nil))); err != nil {
+		return err
+	}
 	fmt.Fprintf(c.stderr, "importing into %s\n", describe(backend))
 	progress := bulk.NewProgress(c.stderr, total, bulk.IsTerminal(os.Stderr))
 	im := &ingest.Importer{Service: newService(st), ChunkSize: *chunk, Concurrency: *concurrency, Progress: progress}

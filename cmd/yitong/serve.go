@@ -53,6 +53,9 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 			log.Error("close store", "error", err.Error())
 		}
 	}()
+	if err := finishReindex(ctx, newService(st), log); err != nil {
+		return err
+	}
 	handler := newServer(st, data, log)
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
@@ -90,7 +93,7 @@ func newServer(st store.Store, data string, log *slog.Logger) http.Handler {
 		ResourceTypes: spec.ResourceTypes(),
 		Software:      "Yitong",
 		Version:       version,
-		Exports:       export.NewManager(st, filepath.Join(data, "exports"), spec.PatientCompartment(), log),
+		Exports:       export.NewManager(st, filepath.Join(data, "exports"), log),
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/fhir/", api)

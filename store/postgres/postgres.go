@@ -37,6 +37,7 @@ func Dialect() *sqlstore.Dialect {
 		LockSQL:          `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`,
 		LockRowSQL:       `SELECT 1 FROM resources WHERE res_type = ? AND res_id = ? FOR UPDATE`,
 		MigrationLockSQL: `SELECT pg_advisory_xact_lock(7363462020)`,
+		ForUpdate:        ` FOR UPDATE OF r`,
 		ReadTx:           &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
 		WriteTx:          &sql.TxOptions{Isolation: sql.LevelReadCommitted},
 		IsRetryable: func(err error) bool {

@@ -71,11 +71,12 @@ func (t *tx) flush(ctx context.Context) error {
 			oldIdx = append(oldIdx, i)
 		}
 	}
+	rids := make(map[[2]string]int64, n)
 	if len(newIdx) > 0 {
-		c, err := t.count(ctx, `WITH ins AS (INSERT INTO resources (res_type, res_id, version_id, seq, last_updated, deleted)
-			SELECT u.t, u.i, 1, v.seq, u.lu, u.d FROM unnest(?::text[], ?::text[], ?::bigint[], ?::smallint[]) AS u(t, i, lu, d)
+		c, err := t.keyedRids(ctx, rids, `INSERT INTO resources (rid, res_type, res_id, version_id, seq, last_updated, deleted)
+			SELECT v.seq, u.t, u.i, 1, v.seq, u.lu, u.d FROM unnest(?::text[], ?::text[], ?::bigint[], ?::smallint[]) AS u(t, i, lu, d)
 			JOIN resource_versions v ON v.res_type = u.t AND v.res_id = u.i AND v.version_id = 1
-			ON CONFLICT (res_type, res_id) DO NOTHING RETURNING 1) SELECT COUNT(*) FROM ins`,
+			ON CONFLICT (res_type, res_id) DO NOTHING RETURNING res_type, res_id, rid`,
 			pick(types, newIdx), pick(ids, newIdx), pick(lus, newIdx), pick(dels, newIdx))
 		if err != nil {
 			return fmt.Errorf("insert current: %w", err)
@@ -85,10 +86,10 @@ func (t *tx) flush(ctx context.Context) error {
 		}
 	}
 	if len(oldIdx) > 0 {
-		c, err := t.count(ctx, `WITH upd AS (UPDATE resources r SET version_id = u.vid, seq = v.seq, last_updated = u.lu, deleted = u.d
+		c, err := t.keyedRids(ctx, rids, `UPDATE resources r SET version_id = u.vid, seq = v.seq, last_updated = u.lu, deleted = u.d
 			FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::smallint[]) AS u(t, i, vid, lu, d)
 			JOIN resource_versions v ON v.res_type = u.t AND v.res_id = u.i AND v.version_id = u.vid
-			WHERE r.res_type = u.t AND r.res_id = u.i AND r.version_id = u.vid - 1 RETURNING 1) SELECT COUNT(*) FROM upd`,
+			WHERE r.res_type = u.t AND r.res_id = u.i AND r.version_id = u.vid - 1 RETURNING r.res_type, r.res_id, r.rid`,
 			pick(types, oldIdx), pick(ids, oldIdx), pick(vids, oldIdx), pick(lus, oldIdx), pick(dels, oldIdx))
 		if err != nil {
 			return fmt.Errorf("update current: %w", err)
@@ -96,43 +97,41 @@ func (t *tx) flush(ctx context.Context) error {
 		if c != len(oldIdx) {
 			return t.conflictIn(ctx, b)
 		}
-		for _, table := range []string{"res_token", "res_ref"} {
-			if _, err := t.exec(ctx, `DELETE FROM `+table+` WHERE (res_type, res_id) IN (SELECT * FROM unnest(?::text[], ?::text[]))`,
-				pick(types, oldIdx), pick(ids, oldIdx)); err != nil {
-				return fmt.Errorf("clear %s: %w", table, err)
-			}
+		old := make([]int64, len(oldIdx))
+		for k, i := range oldIdx {
+			old[k] = rids[[2]string{types[i], ids[i]}]
+		}
+		if err := t.clearIndexes(ctx, old); err != nil {
+			return err
 		}
 	}
-	return t.flushIndex(ctx, b)
+	items := make([]indexed, 0, n)
+	for i, v := range b.versions {
+		if !v.Deleted {
+			items = append(items, indexed{v.Type, rids[[2]string{v.Type, v.ID}], b.idx[i]})
+		}
+	}
+	return t.writeIndexed(ctx, items)
 }
 
-func (t *tx) flushIndex(ctx context.Context, b *batch) error {
-	var kt, ki, kp, ks, kc []string
-	var rt, ri, rp, rtt, rti []string
-	for i, v := range b.versions {
-		if v.Deleted {
-			continue
-		}
-		for _, tk := range b.idx[i].Tokens {
-			kt, ki, kp, ks, kc = append(kt, v.Type), append(ki, v.ID), append(kp, tk.Param), append(ks, tk.System), append(kc, tk.Code)
-		}
-		for _, r := range b.idx[i].Refs {
-			rt, ri, rp, rtt, rti = append(rt, v.Type), append(ri, v.ID), append(rp, r.Path), append(rtt, r.TargetType), append(rti, r.TargetID)
-		}
+// keyedRids runs a statement returning (res_type, res_id, rid) rows, records
+// each rid in rids and returns the number of rows.
+func (t *tx) keyedRids(ctx context.Context, rids map[[2]string]int64, q string, args ...any) (int, error) {
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return 0, err
 	}
-	if len(kt) > 0 {
-		if _, err := t.exec(ctx, `INSERT INTO res_token (res_type, res_id, param, system, code)
-			SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) ON CONFLICT DO NOTHING`, kt, ki, kp, ks, kc); err != nil {
-			return fmt.Errorf("index tokens: %w", err)
+	n := 0
+	for rows.Next() {
+		var typ, id string
+		var rid int64
+		if err = rows.Scan(&typ, &id, &rid); err != nil {
+			break
 		}
+		rids[[2]string{typ, id}] = rid
+		n++
 	}
-	if len(rt) > 0 {
-		if _, err := t.exec(ctx, `INSERT INTO res_ref (res_type, res_id, path, target_type, target_id)
-			SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) ON CONFLICT DO NOTHING`, rt, ri, rp, rtt, rti); err != nil {
-			return fmt.Errorf("index references: %w", err)
-		}
-	}
-	return nil
+	return n, errors.Join(err, rows.Err(), rows.Close())
 }
 
 // conflictIn names a resource of the failed batch in a conflict error.

@@ -40,6 +40,10 @@ type Dialect struct {
 	// resource's current version, so concurrent updates of one resource
 	// queue instead of computing the same next version. SQLite needs none.
 	LockRowSQL string
+	// ForUpdate, when set, is appended to a SELECT of resources r to lock
+	// the rows read until the transaction ends (PostgreSQL: " FOR UPDATE OF
+	// r"). SQLite needs none: its write transactions are serialized.
+	ForUpdate string
 	// MigrationLockSQL, when set, is run inside the migration transaction so
 	// that two nodes starting together do not migrate at once.
 	MigrationLockSQL string

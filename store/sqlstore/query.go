@@ -73,53 +73,6 @@ func (t *tx) versions(ctx context.Context, q string, args ...any) ([]store.Versi
 	return out, nil
 }
 
-func (t *tx) FindTokens(ctx context.Context, typ string, all [][]store.TokenMatch, limit int) ([]string, error) {
-	if limit <= 0 {
-		return nil, fmt.Errorf("find tokens: limit must be positive")
-	}
-	var b strings.Builder
-	args := []any{typ}
-	b.WriteString(`SELECT r.res_id FROM resources r WHERE r.res_type = ? AND r.deleted = 0`)
-	for _, anyOf := range all {
-		if len(anyOf) == 0 {
-			continue
-		}
-		b.WriteString(` AND EXISTS (SELECT 1 FROM res_token k WHERE k.res_type = r.res_type AND k.res_id = r.res_id AND (`)
-		for i, m := range anyOf {
-			if i > 0 {
-				b.WriteString(" OR ")
-			}
-			b.WriteString("(k.param = ? AND k.code = ?")
-			args = append(args, m.Param, m.Code)
-			if m.System != nil {
-				b.WriteString(" AND k.system = ?")
-				args = append(args, *m.System)
-			}
-			b.WriteString(")")
-		}
-		b.WriteString("))")
-	}
-	b.WriteString(` ORDER BY r.res_id LIMIT ?`)
-	args = append(args, limit)
-	rows, err := t.query(ctx, b.String(), args...)
-	if err != nil {
-		return nil, fmt.Errorf("find tokens: %w", err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("find tokens: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find tokens: %w", err)
-	}
-	return ids, nil
-}
-
 func (t *tx) ListCurrent(ctx context.Context, q store.CurrentQuery) ([]store.Version, error) {
 	if q.Count <= 0 {
 		return nil, fmt.Errorf("list current: count must be positive")
@@ -146,36 +99,40 @@ func (t *tx) ListCurrent(ctx context.Context, q store.CurrentQuery) ([]store.Ver
 	return t.versions(ctx, b.String(), args...)
 }
 
-func (t *tx) Referencing(ctx context.Context, targetType, targetID string, paths map[string][]string) ([]store.Version, error) {
+func (t *tx) Referencing(ctx context.Context, targetType, targetID string, params map[string][]string) ([]store.Version, error) {
 	var b strings.Builder
-	args := []any{targetType, targetID}
+	args := []any{targetID, targetType}
 	b.WriteString(`SELECT ` + versionCols + ` FROM resources r JOIN resource_versions v ON v.seq = r.seq
-		WHERE r.deleted = 0 AND EXISTS (SELECT 1 FROM res_ref f WHERE f.res_type = r.res_type AND f.res_id = r.res_id
-		AND f.target_type = ? AND f.target_id = ?`)
-	if paths != nil {
-		types := make([]string, 0, len(paths))
-		for ty := range paths {
+		WHERE r.deleted = 0 AND r.rid IN (SELECT f.rid FROM idx_ref f WHERE f.target_id = ? AND f.target_type = ?`)
+	if params != nil {
+		types := make([]string, 0, len(params))
+		for ty := range params {
 			types = append(types, ty)
 		}
 		sort.Strings(types)
-		var alts []string
+		var pids []any
 		for _, ty := range types {
-			ps := paths[ty]
-			if len(ps) == 0 {
-				continue
-			}
-			alts = append(alts, "(f.res_type = ? AND f.path IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(ps)), ", ")+"))")
-			args = append(args, ty)
-			for _, p := range ps {
-				args = append(args, p)
+			for _, code := range params[ty] {
+				pid, err := t.pid(ctx, ty, code, false)
+				if err != nil {
+					return nil, err
+				}
+				if pid != noParam {
+					pids = append(pids, pid)
+				}
 			}
 		}
-		if len(alts) == 0 {
+		if len(pids) == 0 {
 			return nil, nil
 		}
-		b.WriteString(" AND (" + strings.Join(alts, " OR ") + ")")
+		b.WriteString(" AND f.pid IN (" + placeholders(len(pids)) + ")")
+		args = append(args, pids...)
 	}
 	b.WriteString(") ORDER BY r.res_type, r.res_id")
-	// This query's text depends on paths; do not cache it beyond the tx.
 	return t.versions(ctx, b.String(), args...)
+}
+
+// placeholders returns n comma-separated placeholders.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }

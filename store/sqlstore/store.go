@@ -20,6 +20,7 @@ type Store struct {
 	writer *sql.DB
 	reader *sql.DB
 	now    func() time.Time
+	params paramIDs
 }
 
 var _ store.Store = (*Store)(nil)
@@ -83,7 +84,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &tx{d: s.d, tx: sqltx, now: s.now().UTC().Truncate(time.Microsecond), write: write}
+	t := &tx{d: s.d, tx: sqltx, now: s.now().UTC().Truncate(time.Microsecond), write: write, params: &s.params}
 	defer func() {
 		t.closeStmts()
 		if err != nil {
@@ -104,5 +105,6 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 	if err = sqltx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.params.put(t.newPids)
 	return nil
 }

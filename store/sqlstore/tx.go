@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/yitong-health/yitong/fhir"
@@ -22,6 +21,10 @@ type tx struct {
 	stmts map[string]*sql.Stmt
 	// pending holds queued writes for dialects with BatchWrites.
 	pending *batch
+	// params is the Store's cache of search parameter numbers; newPids
+	// holds the numbers this transaction assigned (cached after commit).
+	params  *paramIDs
+	newPids map[paramKey]int64
 }
 
 func (t *tx) Now() time.Time { return t.now }
@@ -94,11 +97,18 @@ func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error
 const versionCols = `v.seq, v.res_type, v.res_id, v.version_id, v.last_updated, v.method, v.deleted, v.body`
 
 func scanVersion(sc interface{ Scan(...any) error }) (store.Version, error) {
+	return scanVersionAnd(sc)
+}
+
+// scanVersionAnd scans the versionCols of a row and then the row's further
+// columns into extra.
+func scanVersionAnd(sc interface{ Scan(...any) error }, extra ...any) (store.Version, error) {
 	var v store.Version
 	var lu int64
 	var deleted int
 	var method string
-	if err := sc.Scan(&v.Seq, &v.Type, &v.ID, &v.VersionID, &lu, &method, &deleted, &v.Body); err != nil {
+	dest := append([]any{&v.Seq, &v.Type, &v.ID, &v.VersionID, &lu, &method, &deleted, &v.Body}, extra...)
+	if err := sc.Scan(dest...); err != nil {
 		return v, err
 	}
 	v.LastUpdated = time.UnixMicro(lu).UTC()
@@ -180,23 +190,42 @@ func (t *tx) Put(ctx context.Context, v store.Version, idx store.Index) (store.V
 		return v, conflict()
 	}
 	v.Seq = seq
-	var res sql.Result
+	rid := seq
 	if v.VersionID == 1 {
-		res, err = t.exec(ctx, `INSERT INTO resources (res_type, res_id, version_id, seq, last_updated, deleted)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (res_type, res_id) DO NOTHING`, v.Type, v.ID, v.VersionID, v.Seq, lu, deleted)
+		res, err := t.exec(ctx, `INSERT INTO resources (rid, res_type, res_id, version_id, seq, last_updated, deleted)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (res_type, res_id) DO NOTHING`, rid, v.Type, v.ID, v.VersionID, v.Seq, lu, deleted)
+		if err != nil {
+			return v, fmt.Errorf("write current: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return v, fmt.Errorf("write current: %w", err)
+		} else if n != 1 {
+			return v, conflict()
+		}
 	} else {
-		res, err = t.exec(ctx, `UPDATE resources SET version_id = ?, seq = ?, last_updated = ?, deleted = ?
-			WHERE res_type = ? AND res_id = ? AND version_id = ?`, v.VersionID, v.Seq, lu, deleted, v.Type, v.ID, v.VersionID-1)
+		rows, err := t.query(ctx, `UPDATE resources SET version_id = ?, seq = ?, last_updated = ?, deleted = ?
+			WHERE res_type = ? AND res_id = ? AND version_id = ? RETURNING rid`, v.VersionID, v.Seq, lu, deleted, v.Type, v.ID, v.VersionID-1)
+		if err != nil {
+			return v, fmt.Errorf("write current: %w", err)
+		}
+		got := rows.Next()
+		if got {
+			err = rows.Scan(&rid)
+		}
+		if err := errors.Join(err, rows.Err(), rows.Close()); err != nil {
+			return v, fmt.Errorf("write current: %w", err)
+		}
+		if !got {
+			return v, conflict()
+		}
+		if err := t.clearIndex(ctx, rid); err != nil {
+			return v, err
+		}
 	}
-	if err != nil {
-		return v, fmt.Errorf("write current: %w", err)
+	if v.Deleted {
+		return v, nil
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return v, fmt.Errorf("write current: %w", err)
-	} else if n != 1 {
-		return v, conflict()
-	}
-	if err := t.writeIndex(ctx, v, idx); err != nil {
+	if err := t.writeIndex(ctx, v.Type, []int64{rid}, []store.Index{idx}); err != nil {
 		return v, err
 	}
 	return v, nil
@@ -235,69 +264,6 @@ func (t *tx) insertVersion(ctx context.Context, v store.Version, lu int64, delet
 		return 0, false, err
 	}
 	return seq, got, nil
-}
-
-// writeIndex replaces the index entries of v's resource with idx. A deleted
-// resource keeps no entries.
-func (t *tx) writeIndex(ctx context.Context, v store.Version, idx store.Index) error {
-	if v.VersionID > 1 {
-		for _, table := range []string{"res_token", "res_ref"} {
-			if _, err := t.exec(ctx, `DELETE FROM `+table+` WHERE res_type = ? AND res_id = ?`, v.Type, v.ID); err != nil {
-				return fmt.Errorf("clear %s: %w", table, err)
-			}
-		}
-	}
-	if v.Deleted {
-		return nil
-	}
-	if err := t.insertRows(ctx, "res_token (res_type, res_id, param, system, code)", 5, len(idx.Tokens), func(i int) []any {
-		tk := idx.Tokens[i]
-		return []any{v.Type, v.ID, tk.Param, tk.System, tk.Code}
-	}); err != nil {
-		return fmt.Errorf("index tokens: %w", err)
-	}
-	if err := t.insertRows(ctx, "res_ref (res_type, res_id, path, target_type, target_id)", 5, len(idx.Refs), func(i int) []any {
-		r := idx.Refs[i]
-		return []any{v.Type, v.ID, r.Path, r.TargetType, r.TargetID}
-	}); err != nil {
-		return fmt.Errorf("index references: %w", err)
-	}
-	return nil
-}
-
-// insertRows inserts n rows of width columns with multi-row INSERTs in
-// chunks, skipping rows already present; statements for full chunks are
-// cached, so a bulk load prepares only a handful of distinct statements.
-func (t *tx) insertRows(ctx context.Context, into string, width, n int, row func(int) []any) error {
-	const chunk = 16
-	for start := 0; start < n; start += chunk {
-		end := min(start+chunk, n)
-		q := multiInsert(into, width, end-start)
-		args := make([]any, 0, (end-start)*width)
-		for i := start; i < end; i++ {
-			args = append(args, row(i)...)
-		}
-		if _, err := t.exec(ctx, q, args...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func multiInsert(into string, width, rows int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO ")
-	b.WriteString(into)
-	b.WriteString(" VALUES ")
-	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
-	for i := 0; i < rows; i++ {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(tuple)
-	}
-	b.WriteString(" ON CONFLICT DO NOTHING")
-	return b.String()
 }
 
 func (t *tx) LockType(ctx context.Context, typ string) error {

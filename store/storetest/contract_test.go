@@ -57,7 +57,7 @@ var contractCases = []struct {
 	{"DeleteKeepsHistory", testDeleteKeepsHistory},
 	{"RollbackWritesNothing", testRollback},
 	{"HistoryScopesAndPaging", testHistory},
-	{"FindTokens", testFindTokens},
+	{"SearchTokens", testSearchTokens},
 	{"IndexReplacedOnUpdate", testIndexReplaced},
 	{"ConcurrentConditionalCreate", testConcurrentConditionalCreate},
 	{"ConcurrentVersionRace", testConcurrentVersionRace},
@@ -136,7 +136,7 @@ func testDeleteKeepsHistory(t *testing.T, s store.Store) {
 		if err != nil || old.Deleted || len(old.Body) == 0 {
 			return fmt.Errorf("version 1 after delete: %+v %v", old, err)
 		}
-		ids, err := tx.FindTokens(ctx, "Patient", [][]store.TokenMatch{{{Param: "identifier", Code: "1"}}}, 10)
+		ids, err := find(tx, "Patient", "identifier=1", 10)
 		if err != nil || len(ids) != 0 {
 			return fmt.Errorf("deleted resource still found: %v %v", ids, err)
 		}
@@ -155,7 +155,7 @@ func testRollback(t *testing.T, s store.Store) {
 		for i := range 3 {
 			id := fmt.Sprintf("r%d", i)
 			if _, err := tx.Put(ctx, store.Version{Type: "Basic", ID: id, VersionID: 1, LastUpdated: tx.Now(), Method: store.MethodCreate, Body: body("Basic", id, 1)},
-				store.Index{Tokens: []store.Token{{Param: "identifier", Code: id}}, Refs: []store.Ref{{Path: "subject", TargetType: "Patient", TargetID: "x"}}}); err != nil {
+				store.Index{Tokens: []store.Token{{Param: "identifier", Code: id}}, Refs: []store.Ref{{Param: "subject", TargetType: "Patient", TargetID: "x"}}}); err != nil {
 				return err
 			}
 		}
@@ -166,7 +166,7 @@ func testRollback(t *testing.T, s store.Store) {
 	}
 	mustHistoryLen(t, s, store.HistoryQuery{Count: 100}, 0)
 	err = s.View(ctx, func(tx store.Tx) error {
-		ids, err := tx.FindTokens(ctx, "Basic", [][]store.TokenMatch{{{Param: "identifier", Code: "r1"}}}, 10)
+		ids, err := find(tx, "Basic", "identifier=r1", 10)
 		if err != nil || len(ids) != 0 {
 			return fmt.Errorf("rolled-back token found: %v %v", ids, err)
 		}
@@ -233,29 +233,28 @@ func testHistory(t *testing.T, s store.Store) {
 	}
 }
 
-func testFindTokens(t *testing.T, s store.Store) {
+func testSearchTokens(t *testing.T, s store.Store) {
 	put(t, s, store.Version{Type: "Patient", ID: "a", VersionID: 1, Method: store.MethodCreate, Body: body("Patient", "a", 1)},
 		store.Index{Tokens: []store.Token{{Param: "identifier", System: "urn:x", Code: "1"}, {Param: "gender", System: "", Code: "female"}}})
 	put(t, s, store.Version{Type: "Patient", ID: "b", VersionID: 1, Method: store.MethodCreate, Body: body("Patient", "b", 1)},
 		store.Index{Tokens: []store.Token{{Param: "identifier", System: "urn:y", Code: "1"}}})
 	put(t, s, store.Version{Type: "Practitioner", ID: "c", VersionID: 1, Method: store.MethodCreate, Body: body("Practitioner", "c", 1)},
 		store.Index{Tokens: []store.Token{{Param: "identifier", System: "urn:x", Code: "1"}}})
-	sys := func(s string) *string { return &s }
 	cases := []struct {
-		q    [][]store.TokenMatch
+		q    string
 		want string
 	}{
-		{[][]store.TokenMatch{{{Param: "identifier", Code: "1"}}}, "[a b]"},
-		{[][]store.TokenMatch{{{Param: "identifier", System: sys("urn:x"), Code: "1"}}}, "[a]"},
-		{[][]store.TokenMatch{{{Param: "identifier", System: sys(""), Code: "1"}}}, "[]"},
-		{[][]store.TokenMatch{{{Param: "gender", System: sys(""), Code: "female"}}}, "[a]"},
-		{[][]store.TokenMatch{{{Param: "identifier", Code: "1"}}, {{Param: "gender", Code: "female"}}}, "[a]"},
-		{[][]store.TokenMatch{{{Param: "identifier", System: sys("urn:y"), Code: "1"}, {Param: "gender", Code: "female"}}}, "[a b]"},
-		{[][]store.TokenMatch{{{Param: "identifier", Code: "2"}}}, "[]"},
+		{"identifier=1", "[a b]"},
+		{"identifier=urn:x|1", "[a]"},
+		{"identifier=|1", "[]"},
+		{"gender=|female", "[a]"},
+		{"identifier=1&gender=female", "[a]"},
+		{"identifier=urn:y|1,urn:x|1", "[a b]"},
+		{"identifier=2", "[]"},
 	}
 	err := s.View(ctx, func(tx store.Tx) error {
 		for _, c := range cases {
-			ids, err := tx.FindTokens(ctx, "Patient", c.q, 10)
+			ids, err := find(tx, "Patient", c.q, 10)
 			if err != nil {
 				return err
 			}
@@ -263,10 +262,10 @@ func testFindTokens(t *testing.T, s store.Store) {
 				continue
 			}
 			if got := fmt.Sprint(ids); got != c.want {
-				t.Errorf("FindTokens(%+v) = %s, want %s", c.q, got, c.want)
+				t.Errorf("search %s = %s, want %s", c.q, got, c.want)
 			}
 		}
-		ids, err := tx.FindTokens(ctx, "Patient", [][]store.TokenMatch{{{Param: "identifier", Code: "1"}}}, 1)
+		ids, err := find(tx, "Patient", "identifier=1", 1)
 		if err != nil || len(ids) != 1 {
 			return fmt.Errorf("limit 1: %v %v", ids, err)
 		}
@@ -279,12 +278,12 @@ func testFindTokens(t *testing.T, s store.Store) {
 
 func testIndexReplaced(t *testing.T, s store.Store) {
 	put(t, s, store.Version{Type: "Patient", ID: "a", VersionID: 1, Method: store.MethodCreate, Body: body("Patient", "a", 1)},
-		store.Index{Tokens: []store.Token{{Param: "identifier", Code: "old"}}, Refs: []store.Ref{{Path: "generalPractitioner", TargetType: "Practitioner", TargetID: "1"}}})
+		store.Index{Tokens: []store.Token{{Param: "identifier", Code: "old"}}, Refs: []store.Ref{{Param: "generalPractitioner", TargetType: "Practitioner", TargetID: "1"}}})
 	put(t, s, store.Version{Type: "Patient", ID: "a", VersionID: 2, Method: store.MethodUpdate, Body: body("Patient", "a", 2)},
 		store.Index{Tokens: []store.Token{{Param: "identifier", Code: "new"}}})
 	err := s.View(ctx, func(tx store.Tx) error {
 		for code, want := range map[string]int{"old": 0, "new": 1} {
-			ids, err := tx.FindTokens(ctx, "Patient", [][]store.TokenMatch{{{Param: "identifier", Code: code}}}, 10)
+			ids, err := find(tx, "Patient", "identifier="+code, 10)
 			if err != nil {
 				return err
 			}
@@ -321,7 +320,7 @@ func testConcurrentConditionalCreate(t *testing.T, s store.Store) {
 				if err := tx.LockType(ctx, "Patient"); err != nil {
 					return err
 				}
-				ids, err := tx.FindTokens(ctx, "Patient", [][]store.TokenMatch{{{Param: "identifier", Code: "same"}}}, 2)
+				ids, err := find(tx, "Patient", "identifier=same", 2)
 				if err != nil || len(ids) > 0 {
 					return err
 				}
@@ -423,11 +422,11 @@ func testListCurrent(t *testing.T, s store.Store) {
 
 func testReferencing(t *testing.T, s store.Store) {
 	put(t, s, store.Version{Type: "Observation", ID: "o1", VersionID: 1, Method: store.MethodCreate, Body: body("Observation", "o1", 1)},
-		store.Index{Refs: []store.Ref{{Path: "subject", TargetType: "Patient", TargetID: "p"}}})
+		store.Index{Refs: []store.Ref{{Param: "subject", TargetType: "Patient", TargetID: "p"}}})
 	put(t, s, store.Version{Type: "Observation", ID: "o2", VersionID: 1, Method: store.MethodCreate, Body: body("Observation", "o2", 1)},
-		store.Index{Refs: []store.Ref{{Path: "focus", TargetType: "Patient", TargetID: "p"}}})
+		store.Index{Refs: []store.Ref{{Param: "focus", TargetType: "Patient", TargetID: "p"}}})
 	put(t, s, store.Version{Type: "Encounter", ID: "e1", VersionID: 1, Method: store.MethodCreate, Body: body("Encounter", "e1", 1)},
-		store.Index{Refs: []store.Ref{{Path: "subject", TargetType: "Patient", TargetID: "p"}, {Path: "participant", TargetType: "Practitioner", TargetID: "d"}}})
+		store.Index{Refs: []store.Ref{{Param: "subject", TargetType: "Patient", TargetID: "p"}, {Param: "participant", TargetType: "Practitioner", TargetID: "d"}}})
 	check := func(paths map[string][]string, want string) {
 		t.Helper()
 		var got []string
@@ -491,11 +490,11 @@ func testReadOwnWrites(t *testing.T, s store.Store) {
 				return fmt.Errorf("%s: version %d inside the transaction, want %d", id, cur.VersionID, want)
 			}
 		}
-		ids, err := tx.FindTokens(ctx, "Patient", [][]store.TokenMatch{{{Param: "identifier", Code: "y"}}}, 10)
+		ids, err := find(tx, "Patient", "identifier=y", 10)
 		if err != nil {
 			return err
 		}
-		if fmt.Sprint(ids) != "[new old]" {
+		if fmt.Sprint(ids) != "[old new]" { // creation order
 			return fmt.Errorf("tokens inside the transaction: %v", ids)
 		}
 		// A second write of a resource already written in this transaction.

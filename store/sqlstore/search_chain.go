@@ -1,0 +1,89 @@
+package sqlstore
+
+import (
+	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/fhir/search"
+)
+
+// chain writes a chained filter ("subject:Patient.name=x"): resources whose
+// reference parameter points to a current resource of a target type that
+// matches the chained filter.
+func (s *sqlBuilder) chain(r string, types []string, f *search.Filter) error {
+	targets := s.chainTargets(f)
+	if len(targets) == 0 {
+		return fhir.Errorf(fhir.IssueInvalid, "no target type of %q has the search parameter %q", f.Param.Code, f.Chain.Param.Code)
+	}
+	x := s.newAlias("x")
+	s.w(r, ".rid IN (SELECT ", x, ".rid FROM idx_ref ", x, " WHERE ")
+	if err := s.pidCond(x+".pid", types, f.Param.Code); err != nil {
+		return err
+	}
+	s.w(" AND (")
+	for i, t := range targets {
+		if i > 0 {
+			s.w(" OR ")
+		}
+		inner := *f.Chain
+		inner.Param = t.param
+		r2 := s.newAlias("r")
+		s.w("(", x, ".target_type = ")
+		s.arg(t.typ)
+		s.w(" AND ", x, ".target_id IN (SELECT ", r2, ".res_id FROM resources ", r2, " WHERE ", r2, ".res_type = ")
+		s.arg(t.typ)
+		s.w(" AND ", r2, ".deleted = 0 AND ")
+		if err := s.filter(r2, []string{t.typ}, &inner); err != nil {
+			return err
+		}
+		s.w("))")
+	}
+	s.w("))")
+	return nil
+}
+
+type chainTarget struct {
+	typ   string
+	param *search.Param
+}
+
+// chainTargets returns the target types of a chain that have the chained
+// parameter, with that parameter as defined on each.
+func (s *sqlBuilder) chainTargets(f *search.Filter) []chainTarget {
+	if f.Chain.Param == nil {
+		return nil
+	}
+	code := f.Chain.Param.Code
+	var types []string
+	if f.TargetType != "" {
+		types = []string{f.TargetType}
+	} else {
+		types = f.Param.Targets
+	}
+	var out []chainTarget
+	for _, typ := range types {
+		if p := s.lookup(typ, code); p != nil {
+			out = append(out, chainTarget{typ, p})
+		}
+	}
+	return out
+}
+
+// has writes a reverse chain ("_has:Observation:patient:code=x"): resources
+// that a current resource of type h.Type references through h.Ref and that
+// matches h.Filter.
+func (s *sqlBuilder) has(r string, types []string, h *search.Has) error {
+	x := s.newAlias("x")
+	r2 := s.newAlias("r")
+	s.w(r, ".res_id IN (SELECT ", x, ".target_id FROM idx_ref ", x, " JOIN resources ", r2, " ON ", r2, ".rid = ", x, ".rid WHERE ")
+	if err := s.pidCond(x+".pid", []string{h.Type}, h.Ref.Code); err != nil {
+		return err
+	}
+	s.w(" AND ", x, ".target_type IN (", placeholders(len(types)), ") AND ")
+	for _, t := range types {
+		s.args = append(s.args, t)
+	}
+	if err := s.filter(r2, []string{h.Type}, &h.Filter); err != nil {
+		return err
+	}
+	s.w(")")
+	return nil
+}

@@ -1,0 +1,508 @@
+package sqlstore
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/fhir/search"
+)
+
+// pidFunc numbers a search parameter of a resource type (noParam when it has
+// never been indexed).
+type pidFunc func(typ, code string) (int64, error)
+
+// sqlBuilder writes one SQL statement from a search query. Values are always
+// bind parameters; the only text taken from the query is validated resource
+// type names, which are bound too.
+type sqlBuilder struct {
+	b    strings.Builder
+	args []any
+	pid  pidFunc
+	// lookup finds a search parameter of a resource type (nil if none).
+	lookup func(typ, code string) *search.Param
+	alias  int
+	now    time.Time
+}
+
+func (s *sqlBuilder) w(parts ...string) {
+	for _, p := range parts {
+		s.b.WriteString(p)
+	}
+}
+
+// arg writes a placeholder bound to v.
+func (s *sqlBuilder) arg(v any) {
+	s.b.WriteByte('?')
+	s.args = append(s.args, v)
+}
+
+func (s *sqlBuilder) newAlias(prefix string) string {
+	s.alias++
+	return prefix + strconv.Itoa(s.alias)
+}
+
+// pidCond writes the condition that column col holds the number of
+// parameter code of one of types.
+func (s *sqlBuilder) pidCond(col string, types []string, code string) error {
+	if len(types) == 1 {
+		pid, err := s.pid(types[0], code)
+		if err != nil {
+			return err
+		}
+		s.w(col, " = ")
+		s.arg(pid)
+		return nil
+	}
+	s.w(col, " IN (")
+	for i, typ := range types {
+		pid, err := s.pid(typ, code)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			s.w(", ")
+		}
+		s.arg(pid)
+	}
+	s.w(")")
+	return nil
+}
+
+// where writes the conditions that a resource row alias r of one of types
+// must meet for every filter, each preceded by " AND ".
+func (s *sqlBuilder) where(r string, types []string, filters []search.Filter) error {
+	for i := range filters {
+		s.w(" AND ")
+		if err := s.filter(r, types, &filters[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// filter writes one filter's condition on resource row alias r, whose type
+// is one of types.
+func (s *sqlBuilder) filter(r string, types []string, f *search.Filter) error {
+	if f.Has != nil {
+		return s.has(r, types, f.Has)
+	}
+	p := f.Param
+	if p == nil {
+		return fmt.Errorf("search: filter without a parameter")
+	}
+	switch p.Code {
+	case "_id":
+		return s.idFilter(r, f)
+	case "_lastUpdated":
+		return s.lastUpdatedFilter(r, f)
+	}
+	if f.Chain != nil {
+		return s.chain(r, types, f)
+	}
+	tb, err := tableFor(p)
+	if err != nil {
+		return err
+	}
+	code := p.Code
+	switch {
+	case f.Modifier == search.ModifierMissing:
+		x := s.newAlias("x")
+		if f.Missing {
+			s.w(r, ".rid NOT IN (SELECT ", x, ".rid FROM ", tb.name, " ", x, " WHERE ")
+		} else {
+			s.w(r, ".rid IN (SELECT ", x, ".rid FROM ", tb.name, " ", x, " WHERE ")
+		}
+		if err := s.pidCond(x+".pid", types, code); err != nil {
+			return err
+		}
+		s.w(")")
+		return nil
+	case p.Type == search.TypeToken && f.Modifier == search.ModifierText:
+		tb = tableString
+	case p.Type == search.TypeToken && f.Modifier == search.ModifierOfType,
+		p.Type == search.TypeReference && f.Modifier == search.ModifierIdentifier:
+		code += ":" + f.Modifier.String()
+		tb = tableToken
+	}
+	x := s.newAlias("x")
+	if f.Modifier == search.ModifierNot {
+		s.w(r, ".rid NOT IN (SELECT ", x, ".rid FROM ", tb.name, " ", x, " WHERE ")
+	} else {
+		s.w(r, ".rid IN (SELECT ", x, ".rid FROM ", tb.name, " ", x, " WHERE ")
+	}
+	if err := s.pidCond(x+".pid", types, code); err != nil {
+		return err
+	}
+	s.w(" AND (")
+	for i := range f.Values {
+		if i > 0 {
+			s.w(" OR ")
+		}
+		if err := s.value(x, p, f, &f.Values[i]); err != nil {
+			return err
+		}
+	}
+	s.w("))")
+	return nil
+}
+
+// tableFor returns the index table of a parameter type.
+func tableFor(p *search.Param) (*indexTable, error) {
+	switch p.Type {
+	case search.TypeString:
+		return tableString, nil
+	case search.TypeToken:
+		return tableToken, nil
+	case search.TypeReference:
+		return tableRef, nil
+	case search.TypeDate:
+		return tableDate, nil
+	case search.TypeNumber:
+		return tableNumber, nil
+	case search.TypeQuantity:
+		return tableQuantity, nil
+	case search.TypeURI:
+		return tableURI, nil
+	}
+	return nil, fhir.Errorf(fhir.IssueNotSupported, "search parameter %q of type %s is not supported yet", p.Code, p.Type)
+}
+
+// value writes the condition one value puts on index row alias x.
+func (s *sqlBuilder) value(x string, p *search.Param, f *search.Filter, v *search.Value) error {
+	switch {
+	case p.Type == search.TypeString, p.Type == search.TypeToken && f.Modifier == search.ModifierText:
+		return s.stringValue(x, f.Modifier, v)
+	case p.Type == search.TypeToken, f.Modifier == search.ModifierIdentifier:
+		s.tokenValue(x, v)
+		return nil
+	case p.Type == search.TypeReference:
+		return s.refValue(x, f, v)
+	case p.Type == search.TypeDate:
+		lo, hi := dateRange(v)
+		s.rangeCond(x+".lo", x+".hi", v.Prefix, lo, hi, s.approxDate(lo, hi))
+		return nil
+	case p.Type == search.TypeNumber:
+		return s.numberValue(x+".value", v)
+	case p.Type == search.TypeQuantity:
+		if v.HasSystem {
+			s.w(x, ".system = ")
+			s.arg(v.System)
+			s.w(" AND ")
+		}
+		if v.Code != "" {
+			s.w(x, ".code = ")
+			s.arg(v.Code)
+			s.w(" AND ")
+		}
+		return s.numberValue(x+".value", v)
+	case p.Type == search.TypeURI:
+		return s.uriValue(x, f.Modifier, v)
+	}
+	return fhir.Errorf(fhir.IssueNotSupported, "search parameter %q of type %s is not supported yet", p.Code, p.Type)
+}
+
+// prefixEnd is the smallest string greater than every string that starts
+// with a prefix (for range scans of prefix matches): U+10FFFF sorts after
+// every other code point in UTF-8 byte order.
+const prefixEnd = "\U0010FFFF"
+
+func (s *sqlBuilder) stringValue(x string, m search.Modifier, v *search.Value) error {
+	norm := search.Normalize(v.Str)
+	switch m {
+	case search.ModifierExact:
+		s.w(x, ".value = ")
+		s.arg(norm)
+		s.w(" AND ", x, ".exact = ")
+		s.arg(v.Str)
+	case search.ModifierContains:
+		s.w(x, ".value LIKE ")
+		s.arg("%" + escapeLike(norm) + "%")
+		s.w(` ESCAPE '\'`)
+	default: // starts with, ignoring case and accents
+		s.w(x, ".value >= ")
+		s.arg(norm)
+		s.w(" AND ", x, ".value < ")
+		s.arg(norm + prefixEnd)
+	}
+	return nil
+}
+
+// escapeLike escapes the LIKE wildcards of s with a backslash.
+func escapeLike(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+func (s *sqlBuilder) tokenValue(x string, v *search.Value) {
+	switch {
+	case v.HasSystem && v.Code == "":
+		s.w(x, ".system = ")
+		s.arg(v.System)
+	case v.HasSystem:
+		s.w("(", x, ".code = ")
+		s.arg(v.Code)
+		s.w(" AND ", x, ".system = ")
+		s.arg(v.System)
+		s.w(")")
+	default:
+		s.w(x, ".code = ")
+		s.arg(v.Code)
+	}
+}
+
+func (s *sqlBuilder) refValue(x string, f *search.Filter, v *search.Value) error {
+	typ := v.RefType
+	if f.TargetType != "" {
+		typ = f.TargetType
+	}
+	switch {
+	case v.RefURL != "" && v.RefID == "":
+		id := v.RefURL
+		if v.RefVersion != "" {
+			id += "|" + v.RefVersion
+		}
+		s.w("(", x, ".target_id = ")
+		s.arg(id)
+		s.w(" AND ", x, ".target_type = '')")
+	case v.RefURL != "":
+		// An absolute URL that ends in Type/id: the URL as stored, or the
+		// local resource it names.
+		s.w("((", x, ".target_id = ")
+		s.arg(v.RefURL)
+		s.w(" AND ", x, ".target_type = '') OR (", x, ".target_id = ")
+		s.arg(v.RefID)
+		s.w(" AND ", x, ".target_type = ")
+		s.arg(typ)
+		s.w("))")
+	case typ != "":
+		s.w("(", x, ".target_id = ")
+		s.arg(v.RefID)
+		s.w(" AND ", x, ".target_type = ")
+		s.arg(typ)
+		s.w(")")
+	default:
+		s.w("(", x, ".target_id = ")
+		s.arg(v.RefID)
+		s.w(" AND ", x, ".target_type <> '')")
+	}
+	return nil
+}
+
+func (s *sqlBuilder) uriValue(x string, m search.Modifier, v *search.Value) error {
+	switch m {
+	case search.ModifierBelow:
+		s.w(x, ".uri >= ")
+		s.arg(v.Str)
+		s.w(" AND ", x, ".uri < ")
+		s.arg(v.Str + prefixEnd)
+	case search.ModifierAbove:
+		// The stored uri is a prefix of the value at a path boundary: one of
+		// the value's ancestors, or the value itself.
+		prefixes := uriAncestors(v.Str)
+		s.w(x, ".uri IN (", placeholders(len(prefixes)), ")")
+		for _, p := range prefixes {
+			s.args = append(s.args, p)
+		}
+	default:
+		s.w(x, ".uri = ")
+		s.arg(v.Str)
+	}
+	return nil
+}
+
+// uriAncestors returns u and each of its prefixes ending before a '/'
+// (http://a/b/c → http://a/b/c, http://a/b, http://a), longest first.
+func uriAncestors(u string) []string {
+	out := []string{u}
+	rest := strings.TrimSuffix(u, "/")
+	start := 0
+	if i := strings.Index(rest, "://"); i >= 0 {
+		start = i + 3
+	}
+	for {
+		i := strings.LastIndexByte(rest, '/')
+		if i < start {
+			break
+		}
+		rest = rest[:i]
+		out = append(out, rest)
+	}
+	return out
+}
+
+// dateRange returns a date value's range as inclusive Unix microseconds.
+func dateRange(v *search.Value) (int64, int64) {
+	return v.Lo.UnixMicro(), v.Hi.UnixMicro() - 1
+}
+
+// approxDate returns the range an "ap" date prefix accepts: the value's
+// range widened by a tenth of its distance from now, and at least a day.
+func (s *sqlBuilder) approxDate(lo, hi int64) [2]int64 {
+	now := s.now.UnixMicro()
+	gap := now - lo
+	if gap < 0 {
+		gap = -gap
+	}
+	widen := max(gap/10, int64(24*time.Hour/time.Microsecond))
+	return [2]int64{satSub(lo, widen), satAdd(hi, widen)}
+}
+
+func satAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+func satSub(a, b int64) int64 {
+	if a < math.MinInt64+b {
+		return math.MinInt64
+	}
+	return a - b
+}
+
+// rangeCond writes the condition a prefix puts on a stored range [lo, hi]
+// (columns) against the search range [qlo, qhi] (both inclusive), following
+// the R4 rules for ranges: eq means the search range contains the stored
+// one; gt and lt mean the stored range reaches above or below the search
+// range; ge and le add eq; sa and eb mean entirely after or before; ne is
+// not eq; ap means overlapping the approximate range.
+func (s *sqlBuilder) rangeCond(lo, hi string, p search.Prefix, qlo, qhi int64, ap [2]int64) {
+	eq := func() {
+		s.w("(", lo, " >= ")
+		s.arg(qlo)
+		s.w(" AND ", hi, " <= ")
+		s.arg(qhi)
+		s.w(")")
+	}
+	switch p {
+	case search.PrefixEq:
+		eq()
+	case search.PrefixNe:
+		s.w("NOT ")
+		eq()
+	case search.PrefixGt:
+		s.w(hi, " > ")
+		s.arg(qhi)
+	case search.PrefixLt:
+		s.w(lo, " < ")
+		s.arg(qlo)
+	case search.PrefixGe:
+		s.w("(", hi, " > ")
+		s.arg(qhi)
+		s.w(" OR ")
+		eq()
+		s.w(")")
+	case search.PrefixLe:
+		s.w("(", lo, " < ")
+		s.arg(qlo)
+		s.w(" OR ")
+		eq()
+		s.w(")")
+	case search.PrefixSa:
+		s.w(lo, " > ")
+		s.arg(qhi)
+	case search.PrefixEb:
+		s.w(hi, " < ")
+		s.arg(qlo)
+	case search.PrefixAp:
+		s.w("(", lo, " <= ")
+		s.arg(ap[1])
+		s.w(" AND ", hi, " >= ")
+		s.arg(ap[0])
+		s.w(")")
+	}
+}
+
+// numberValue writes the condition on a stored number column: eq and ne use
+// the implied precision of the search value ([NumberLo, NumberHi)); the
+// comparisons use the value itself; ap accepts ±10%.
+func (s *sqlBuilder) numberValue(col string, v *search.Value) error {
+	n, err := strconv.ParseFloat(v.Number, 64)
+	if err != nil {
+		return fhir.Errorf(fhir.IssueInvalid, "%q is not a number", v.Raw)
+	}
+	switch v.Prefix {
+	case search.PrefixEq, search.PrefixNe:
+		if v.Prefix == search.PrefixNe {
+			s.w("NOT ")
+		}
+		s.w("(", col, " >= ")
+		s.arg(v.NumberLo)
+		s.w(" AND ", col, " < ")
+		s.arg(v.NumberHi)
+		s.w(")")
+	case search.PrefixGt, search.PrefixSa:
+		s.w(col, " > ")
+		s.arg(n)
+	case search.PrefixLt, search.PrefixEb:
+		s.w(col, " < ")
+		s.arg(n)
+	case search.PrefixGe:
+		s.w(col, " >= ")
+		s.arg(n)
+	case search.PrefixLe:
+		s.w(col, " <= ")
+		s.arg(n)
+	case search.PrefixAp:
+		d := math.Abs(n) / 10
+		s.w("(", col, " >= ")
+		s.arg(n - d)
+		s.w(" AND ", col, " <= ")
+		s.arg(n + d)
+		s.w(")")
+	}
+	return nil
+}
+
+func (s *sqlBuilder) idFilter(r string, f *search.Filter) error {
+	if f.Modifier == search.ModifierMissing {
+		if f.Missing {
+			s.w("1 = 0")
+		} else {
+			s.w("1 = 1")
+		}
+		return nil
+	}
+	if f.Modifier == search.ModifierNot {
+		s.w("NOT ")
+	}
+	s.w(r, ".res_id IN (")
+	for i, v := range f.Values {
+		if i > 0 {
+			s.w(", ")
+		}
+		id := v.Code
+		if id == "" {
+			id = v.Str
+		}
+		s.arg(id)
+	}
+	s.w(")")
+	return nil
+}
+
+func (s *sqlBuilder) lastUpdatedFilter(r string, f *search.Filter) error {
+	if f.Modifier == search.ModifierMissing {
+		if f.Missing {
+			s.w("1 = 0")
+		} else {
+			s.w("1 = 1")
+		}
+		return nil
+	}
+	s.w("(")
+	for i := range f.Values {
+		if i > 0 {
+			s.w(" OR ")
+		}
+		lo, hi := dateRange(&f.Values[i])
+		s.rangeCond(r+".last_updated", r+".last_updated", f.Values[i].Prefix, lo, hi, s.approxDate(lo, hi))
+	}
+	s.w(")")
+	return nil
+}
