@@ -105,6 +105,9 @@ var consistency = []struct{ name, query string }{
 	{"uri index entries belong to current, live resources", `
 		SELECT COUNT(*) FROM idx_uri x WHERE NOT EXISTS (
 			SELECT 1 FROM resources r WHERE r.rid = x.rid AND r.deleted = 0)`},
+	{"composite index entries belong to current, live resources", `
+		SELECT COUNT(*) FROM idx_composite x WHERE NOT EXISTS (
+			SELECT 1 FROM resources r WHERE r.rid = x.rid AND r.deleted = 0)`},
 }
 
 // checkDatabase runs the backend's integrity check and the consistency

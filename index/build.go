@@ -346,6 +346,7 @@ func (b builder) dedupe() {
 	b.idx.Numbers = uniq(b.idx.Numbers)
 	b.idx.Quantities = uniq(b.idx.Quantities)
 	b.idx.URIs = uniq(b.idx.URIs)
+	b.idx.Composites = uniq(b.idx.Composites)
 }
 
 func uniq[T comparable](xs []T) []T {

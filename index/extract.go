@@ -22,10 +22,12 @@ type Extractor struct {
 	types map[string][]compiled
 }
 
-// compiled is one search parameter of a resource type with its expression.
+// compiled is one search parameter of a resource type with its expression
+// (and, for a composite, its components' expressions).
 type compiled struct {
-	p    *search.Param
-	expr *fhirpath.Expression
+	p     *search.Param
+	expr  *fhirpath.Expression
+	parts []*fhirpath.Expression
 }
 
 // New returns an Extractor for the parameters of reg. Dates written without
@@ -52,7 +54,15 @@ func (x *Extractor) params(typ string) ([]compiled, error) {
 		if err != nil {
 			return nil, fmt.Errorf("index: search parameter %s.%s: %w", typ, p.Code, err)
 		}
-		cs = append(cs, compiled{p, e})
+		c := compiled{p: p, expr: e}
+		for _, comp := range p.Components {
+			ce, err := fhirpath.Compile(asToOfType(comp.Expression))
+			if err != nil {
+				return nil, fmt.Errorf("index: search parameter %s.%s: component: %w", typ, p.Code, err)
+			}
+			c.parts = append(c.parts, ce)
+		}
+		cs = append(cs, c)
 	}
 	x.mu.Lock()
 	x.types[typ] = cs
@@ -62,11 +72,11 @@ func (x *Extractor) params(typ string) ([]compiled, error) {
 
 // indexExpression returns the expression whose values are indexed for p on
 // typ, or "" when p is not indexed: _id and _lastUpdated are columns of
-// every resource, _text and _content have no expression, and composite
-// parameters are not supported yet.
+// every resource, _text and _content have no expression, and special
+// parameters (near) are not supported.
 func indexExpression(typ string, p *search.Param) string {
 	switch {
-	case p.Code == "_id", p.Code == "_lastUpdated", p.Expression == "", p.Type == search.TypeComposite, p.Type == search.TypeSpecial:
+	case p.Code == "_id", p.Code == "_lastUpdated", p.Expression == "", p.Type == search.TypeSpecial:
 		return ""
 	}
 	e := asToOfType(p.Expression)
@@ -96,6 +106,12 @@ func (x *Extractor) Index(res map[string]any) (store.Index, error) {
 			// *fhir.Error values, which would reach the client as its own
 			// fault (4xx); failing to index a valid resource is ours.
 			return idx, fmt.Errorf("index: search parameter %s.%s: %v", typ, c.p.Code, err)
+		}
+		if c.p.Type == search.TypeComposite {
+			if err := b.addComposite(c, nodes); err != nil {
+				return idx, fmt.Errorf("index: search parameter %s.%s: %v", typ, c.p.Code, err)
+			}
+			continue
 		}
 		for _, n := range nodes {
 			b.add(c.p, n)

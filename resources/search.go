@@ -70,13 +70,13 @@ func (s *Service) Search(ctx context.Context, typ string, values url.Values, opt
 }
 
 // Searchable reports whether searches support parameter p: every type but
-// composite and special, and the standard parameters with no expression
+// special (near), and not the standard parameters with no expression
 // (_text, _content).
 func Searchable(p *search.Param) bool {
 	switch {
 	case p.Code == "_id", p.Code == "_lastUpdated":
 		return true
-	case p.Type == search.TypeComposite, p.Type == search.TypeSpecial, p.Expression == "":
+	case p.Type == search.TypeSpecial, p.Expression == "":
 		return false
 	}
 	return true

@@ -56,11 +56,12 @@ type Index struct {
 	Numbers    []NumberEntry
 	Quantities []QuantityEntry
 	URIs       []URIEntry
+	Composites []CompositeEntry
 }
 
 // Len returns the number of entries.
 func (x Index) Len() int {
-	return len(x.Strings) + len(x.Tokens) + len(x.Refs) + len(x.Dates) + len(x.Numbers) + len(x.Quantities) + len(x.URIs)
+	return len(x.Strings) + len(x.Tokens) + len(x.Refs) + len(x.Dates) + len(x.Numbers) + len(x.Quantities) + len(x.URIs) + len(x.Composites)
 }
 
 // StringEntry is a string value: Norm is the normalized form searches match
@@ -109,6 +110,21 @@ type QuantityEntry struct {
 	System string
 	Code   string
 	Value  float64
+}
+
+// CompositeEntry is one combination of the component values of a composite
+// parameter's node (Observation.component: its code and its value). A is
+// the first component: a token's code and system, or a reference's id and
+// type. The second component is in B (a token; a quantity's unit code and
+// system, with its value in Num; a normalized string in B.Code), in Num (a
+// number) or in Lo and Hi (a date range, inclusive Unix microseconds). A
+// third number component is in Num2. Unused fields are zero.
+type CompositeEntry struct {
+	Param          string
+	ACode, ASystem string
+	BCode, BSystem string
+	Num, Num2      float64
+	Lo, Hi         int64
 }
 
 // URIEntry is a uri value.

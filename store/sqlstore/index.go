@@ -33,8 +33,10 @@ var (
 	tableNumber   = &indexTable{"idx_number", []string{"pid", "value", "rid"}, []colKind{colInt, colReal, colInt}}
 	tableQuantity = &indexTable{"idx_quantity", []string{"pid", "code", "system", "value", "rid"}, []colKind{colInt, colText, colText, colReal, colInt}}
 	tableURI      = &indexTable{"idx_uri", []string{"pid", "uri", "rid"}, []colKind{colInt, colText, colInt}}
+	tableComp     = &indexTable{"idx_composite", []string{"pid", "a_code", "a_system", "b_code", "b_system", "num", "num2", "lo", "hi", "rid"},
+		[]colKind{colInt, colText, colText, colText, colText, colReal, colReal, colInt, colInt, colInt}}
 
-	indexTables = []*indexTable{tableString, tableToken, tableRef, tableDate, tableNumber, tableQuantity, tableURI}
+	indexTables = []*indexTable{tableString, tableToken, tableRef, tableDate, tableNumber, tableQuantity, tableURI, tableComp}
 )
 
 // rows collects rows for one index table column by column, in the Go types
@@ -173,6 +175,13 @@ func (t *tx) writeIndexed(ctx context.Context, items []indexed) error {
 				return err
 			}
 			set(tableURI).add(p, e.URI, it.rid)
+		}
+		for _, e := range x.Composites {
+			p, err := pid(e.Param)
+			if err != nil {
+				return err
+			}
+			set(tableComp).add(p, e.ACode, e.ASystem, e.BCode, e.BSystem, e.Num, e.Num2, e.Lo, e.Hi, it.rid)
 		}
 	}
 	for _, tb := range indexTables {

@@ -167,6 +167,8 @@ func tableFor(p *search.Param) (*indexTable, error) {
 		return tableQuantity, nil
 	case search.TypeURI:
 		return tableURI, nil
+	case search.TypeComposite:
+		return tableComp, nil
 	}
 	return nil, fhir.Errorf(fhir.IssueNotSupported, "search parameter %q of type %s is not supported yet", p.Code, p.Type)
 }
@@ -201,6 +203,8 @@ func (s *sqlBuilder) value(x string, p *search.Param, f *search.Filter, v *searc
 		return s.numberValue(x+".value", v)
 	case p.Type == search.TypeURI:
 		return s.uriValue(x, f.Modifier, v)
+	case p.Type == search.TypeComposite:
+		return s.compositeValue(x, p, v)
 	}
 	return fhir.Errorf(fhir.IssueNotSupported, "search parameter %q of type %s is not supported yet", p.Code, p.Type)
 }
