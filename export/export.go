@@ -87,7 +87,7 @@ func NewManager(st store.Store, dir string, log *slog.Logger) *Manager {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Manager{st: st, dir: dir, compart: compartmentParams(), log: log, MaxPerFile: 100000, Retention: 24 * time.Hour, jobs: map[string]*Job{}}
+	return &Manager{st: st, dir: dir, compart: spec.PatientCompartmentSearchParams(), log: log, MaxPerFile: 100000, Retention: 24 * time.Hour, jobs: map[string]*Job{}}
 }
 
 // ErrNoJob is returned for an unknown job id.
@@ -327,18 +327,5 @@ func (w *writers) close() error {
 func (w *writers) list() []File {
 	out := append([]File(nil), w.done...)
 	sort.Slice(out, func(i, k int) bool { return out[i].Name < out[k].Name })
-	return out
-}
-
-// compartmentParams maps each resource type of the R4 Patient compartment to
-// the search parameters whose references put a resource of that type in a
-// patient's compartment (Observation → subject, performer).
-func compartmentParams() map[string][]string {
-	out := make(map[string][]string)
-	for _, rt := range spec.ResourceTypes() {
-		for _, p := range spec.PatientCompartmentParams(rt) {
-			out[rt] = append(out[rt], p.Param)
-		}
-	}
 	return out
 }

@@ -94,7 +94,7 @@ func TestBadURLs(t *testing.T) {
 			{"DELETE", "/Patient/a%2Fb", []int{400, 404}},
 			{"GET", "/Patient/" + id + "/_history/1/extra", []int{404}},
 			{"GET", "/Patient/" + id + "/foo", []int{404}},
-			{"GET", "/Patient/" + id + "/$everything", []int{404}},
+			{"GET", "/Observation/" + id + "/$everything", []int{404}},
 			{"GET", "/$nope", []int{404}},
 			{"POST", "/Patient/$validate", []int{404}},
 			{"PATCH", "/", []int{404, 405}},

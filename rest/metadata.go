@@ -21,6 +21,13 @@ var capabilityCodes = map[string]string{
 	"transaction": "transaction", "search-system": "search-system", "history-system": "history-system",
 }
 
+// operationDefinitions gives the canonical OperationDefinition of each
+// operation the routes offer.
+var operationDefinitions = map[string]string{
+	"export":     "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
+	"everything": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+}
+
 // metadata serves the CapabilityStatement, built from the route table.
 func (h *Handler) metadata(w http.ResponseWriter, r *http.Request, c *call) error {
 	writeJSON(w, c.fmt, http.StatusOK, h.capabilityStatement(baseURL(r)))
@@ -39,7 +46,8 @@ func (h *Handler) capabilityStatement(base string) map[string]any {
 		case strings.HasPrefix(rt.interaction, "conditional-"):
 			conditional[strings.TrimPrefix(rt.interaction, "conditional-")] = true
 		case strings.HasPrefix(rt.interaction, "$") && !strings.Contains(rt.interaction, "-"):
-			op := map[string]any{"name": strings.TrimPrefix(rt.interaction, "$"), "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/" + strings.TrimPrefix(rt.interaction, "$")}
+			name := strings.TrimPrefix(rt.interaction, "$")
+			op := map[string]any{"name": name, "definition": operationDefinitions[name]}
 			if rt.level == "system" {
 				sysOps = append(sysOps, op)
 			} else {

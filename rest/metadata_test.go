@@ -73,7 +73,7 @@ func TestMetadata(t *testing.T) {
 			}
 			wantOps := []string(nil)
 			if typ == "Patient" {
-				wantOps = []string{"export"}
+				wantOps = []string{"everything", "export"}
 			}
 			if ops := operations(res); !slices.Equal(ops, wantOps) {
 				t.Errorf("%s: operations %v, want %v", typ, ops, wantOps)
@@ -162,8 +162,12 @@ func TestMetadataWithoutExport(t *testing.T) {
 			t.Errorf("operations %v without an export manager", ops)
 		}
 		for _, res := range list(cs, "rest", 0, "resource") {
-			if ops := operations(res); len(ops) != 0 {
-				t.Errorf("%s: operations %v", str(res, "type"), ops)
+			want := []string(nil)
+			if str(res, "type") == "Patient" {
+				want = []string{"everything"}
+			}
+			if ops := operations(res); !slices.Equal(ops, want) {
+				t.Errorf("%s: operations %v, want %v", str(res, "type"), ops, want)
 			}
 		}
 		wantOutcome(t, e.do(t, "GET", "/$export", nil, "Prefer", "respond-async"), http.StatusNotFound)

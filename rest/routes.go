@@ -43,6 +43,7 @@ func (h *Handler) routeTable() []route {
 		{"DELETE /fhir/{type}/{id}", "delete", "instance", nil, h.delete},
 		{"GET /fhir/{type}/{id}/_history", "history-instance", "instance", nil, h.history},
 		{"GET /fhir/{type}/{id}/_history/{vid}", "vread", "instance", nil, h.vread},
+		{"GET /fhir/Patient/{id}/$everything", "$everything", "instance", []string{"Patient"}, h.everything},
 	}
 	if h.cfg.Exports != nil {
 		rs = append(rs,

@@ -61,3 +61,15 @@ func PatientCompartment() map[string][]string {
 	}
 	return out
 }
+
+// PatientCompartmentSearchParams maps each resource type of the R4 Patient
+// CompartmentDefinition to the search parameters whose references put a
+// resource of that type in a patient's compartment (Observation → subject,
+// performer), in the definition's order.
+func PatientCompartmentSearchParams() map[string][]string {
+	out := make(map[string][]string)
+	for _, c := range patientCompartmentDefs {
+		out[c.resource] = append(out[c.resource], c.param)
+	}
+	return out
+}

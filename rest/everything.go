@@ -1,0 +1,61 @@
+package rest
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/resources"
+)
+
+// everything serves Patient/$everything: the patient's whole record as a
+// searchset Bundle, narrowed by _type and _since.
+func (h *Handler) everything(w http.ResponseWriter, r *http.Request, c *call) error {
+	var opts resources.EverythingOptions
+	for k, vs := range r.URL.Query() {
+		v := strings.Join(vs, ",")
+		switch k {
+		case "_type":
+			for _, t := range strings.Split(v, ",") {
+				if t = strings.TrimSpace(t); t == "" {
+					continue
+				}
+				if !h.cfg.Service.IsResourceType(t) {
+					return fhir.Errorf(fhir.IssueInvalid, "_type names %q, which is not a FHIR R4 resource type", t)
+				}
+				opts.Types = append(opts.Types, t)
+			}
+		case "_since":
+			t, err := parseInstant("_since", v)
+			if err != nil {
+				return err
+			}
+			opts.Since = t
+		case "_format", "_pretty":
+		default:
+			return fhir.Errorf(fhir.IssueNotSupported, "$everything parameter %q is not supported (supported: _type, _since)", k)
+		}
+	}
+	vs, err := h.cfg.Service.Everything(r.Context(), c.id, opts)
+	if err != nil {
+		return err
+	}
+	base := baseURL(r)
+	entries := make([]any, 0, len(vs))
+	for _, v := range vs {
+		res, err := fhir.Decode(v.Body, 0)
+		if err != nil {
+			return err
+		}
+		entries = append(entries, map[string]any{"fullUrl": base + "/" + v.Type + "/" + v.ID, "resource": res, "search": map[string]any{"mode": "match"}})
+	}
+	bundle := map[string]any{
+		"resourceType": "Bundle", "type": "searchset", "total": len(entries),
+		"link": []any{map[string]any{"relation": "self", "url": base + strings.TrimPrefix(r.URL.RequestURI(), "/fhir")}},
+	}
+	if len(entries) > 0 {
+		bundle["entry"] = entries
+	}
+	writeJSON(w, c.fmt, http.StatusOK, bundle)
+	return nil
+}
