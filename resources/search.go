@@ -36,6 +36,9 @@ type SearchResult struct {
 // empty) over the current resources. Parameters follow the FHIR R4 search
 // rules (see package search); problems with them are 400 errors naming the
 // parameter. With _count=0 or _summary=count only the total is computed.
+// The total is counted when _total=accurate or estimate asks for it; by
+// default it is given only when the first page holds every match, since
+// counting a large result costs as much as reading all of it.
 func (s *Service) Search(ctx context.Context, typ string, values url.Values, opts SearchOptions) (*SearchResult, error) {
 	if typ != "" && !s.opts.IsResourceType(typ) {
 		return nil, fhir.Errorf(fhir.IssueNotSupported, "%q is not a FHIR R4 resource type", typ).WithStatus(404)
@@ -53,7 +56,7 @@ func (s *Service) Search(ctx context.Context, typ string, values url.Values, opt
 		Query:       q,
 		Count:       max(q.Count, 1),
 		Cursor:      opts.Cursor,
-		Total:       countOnly || q.Total == search.TotalAccurate || q.Total == search.TotalEstimate || q.Total == search.TotalDefault && opts.Cursor == "",
+		Total:       countOnly || q.Total == search.TotalAccurate || q.Total == search.TotalEstimate,
 		MaxIncluded: MaxIncluded,
 	}
 	err = s.st.View(ctx, func(tx store.Tx) error {
@@ -62,6 +65,10 @@ func (s *Service) Search(ctx context.Context, typ string, values url.Values, opt
 	})
 	if err != nil {
 		return nil, err
+	}
+	if p := &res.Page; p.Total < 0 && q.Total != search.TotalNone && opts.Cursor == "" && p.Next == "" {
+		// The first page holds every match: the total is known for free.
+		p.Total = len(p.Matches)
 	}
 	if countOnly {
 		res.Page.Matches, res.Page.Included, res.Page.Next, res.Page.Prev = nil, nil, "", ""

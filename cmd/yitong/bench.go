@@ -5,29 +5,31 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"sort"
+	"strings"
+	"time"
 
-	"flag"
-	"fmt"
+	"github.com/yitong-health/yitong/bench"
 	"github.com/yitong-health/yitong/store"
 	"github.com/yitong-health/yitong/store/postgres"
 	"github.com/yitong-health/yitong/store/sqlite"
-	"io"
-	"sort"
-	"strings"
-
-	"github.com/yitong-health/yitong/bench"
 )
 
 type benchCmd struct{ stdout, stderr io.Writer }
 
-func (c *benchCmd) Summary() string { return "run a benchmark scenario (ingest)" }
+func (c *benchCmd) Summary() string { return "run a benchmark scenario (ingest, search)" }
 
 func (c *benchCmd) Run(ctx context.Context, args []string) error {
 	scenarios := map[string]func(context.Context, []string) error{
 		"ingest": c.ingest,
+		"search": c.search,
 	}
 	names := make([]string, 0, len(scenarios))
 	for n := range scenarios {
@@ -82,6 +84,85 @@ func (c *benchCmd) ingest(ctx context.Context, args []string) error {
 		fmt.Fprintln(c.stdout, res.String())
 	}
 	return nil
+}
+
+func (c *benchCmd) search(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench search", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	dir := fs.String("dir", "../shared/testdata/synthea-r4", "folder of Synthea transaction Bundles to load")
+	copies := fs.Int("copies", 11, "times the patient bundles are loaded (11 copies of the Synthea set are about 1,000,000 resources)")
+	backends := fs.String("backend", "sqlite,postgres", "backends to measure, comma-separated (fresh databases, dropped afterwards)")
+	pg := fs.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server for fresh databases")
+	target := fs.String("db", "", "measure this database instead (sqlite:PATH, or the postgres:// URL of an existing database); it is loaded first if empty, and kept")
+	samples := fs.Int("samples", 200, "timed searches per query shape")
+	clients := fs.Int("clients", 8, "concurrent clients in the throughput phase")
+	duration := fs.Duration("duration", 10*time.Second, "length of the throughput phase")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	type db struct {
+		name string
+		open func() (store.Store, func() error, error)
+	}
+	var dbs []db
+	if *target != "" {
+		dbs = append(dbs, db{*target, func() (store.Store, func() error, error) {
+			if !strings.HasPrefix(*target, "sqlite:") && !strings.HasPrefix(*target, "postgres") {
+				return nil, nil, fmt.Errorf("--db %q: give sqlite:PATH or a postgres:// URL", *target)
+			}
+			st, _, err := openStore(ctx, *target, "")
+			if err != nil {
+				return nil, nil, err
+			}
+			return st, st.Close, nil
+		}})
+	} else {
+		for _, b := range strings.Split(*backends, ",") {
+			b = strings.TrimSpace(b)
+			dbs = append(dbs, db{b, func() (store.Store, func() error, error) { return freshStore(*pg)(ctx, b) }})
+		}
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, d := range dbs {
+		st, closeFn, err := d.open()
+		if err != nil {
+			return err
+		}
+		res, err := c.searchOne(ctx, st, d.name, *dir, *copies, bench.SearchOptions{Samples: *samples, Clients: *clients, Duration: *duration, Log: c.stderr}, log)
+		if err = errors.Join(err, closeFn()); err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stdout, res.String())
+	}
+	return nil
+}
+
+// searchOne loads the population into st when it is empty, then runs the
+// search scenario on it.
+func (c *benchCmd) searchOne(ctx context.Context, st store.Store, name, dir string, copies int, o bench.SearchOptions, log *slog.Logger) (bench.SearchResult, error) {
+	var empty bool
+	if err := st.View(ctx, func(tx store.Tx) error {
+		vs, err := tx.ListCurrent(ctx, store.CurrentQuery{Count: 1})
+		empty = len(vs) == 0
+		return err
+	}); err != nil {
+		return bench.SearchResult{}, err
+	}
+	if empty {
+		start := time.Now()
+		n, err := bench.LoadPopulation(ctx, newService(st), dir, copies, 2, c.stderr)
+		if err != nil {
+			return bench.SearchResult{}, err
+		}
+		fmt.Fprintf(c.stderr, "population: %d resources in %.0fs (%.0f/s)\n", n, time.Since(start).Seconds(), float64(n)/time.Since(start).Seconds())
+	}
+	tmp, err := os.MkdirTemp("", "yitong-bench-data-")
+	if err != nil {
+		return bench.SearchResult{}, err
+	}
+	o.Backend, o.Handler, o.Store = name, newServer(st, tmp, log), st
+	res, err := bench.Search(ctx, o)
+	return res, errors.Join(err, os.RemoveAll(tmp))
 }
 
 // freshStore opens empty stores for benchmark runs: an SQLite file in a

@@ -33,12 +33,13 @@ func Dialect() *sqlstore.Dialect {
 		panic(err) // the embedded folder always exists
 	}
 	return &sqlstore.Dialect{
-		Name:          "sqlite",
-		Migrations:    sub,
-		LastInsertID:  true,
-		DetachContext: true,
-		MaxParams:     32766,
-		ReadTx:        &sql.TxOptions{ReadOnly: true},
+		Name:           "sqlite",
+		Migrations:     sub,
+		LastInsertID:   true,
+		DetachContext:  true,
+		ForceJoinOrder: true,
+		MaxParams:      32766,
+		ReadTx:         &sql.TxOptions{ReadOnly: true},
 		IsRetryable: func(err error) bool {
 			var se sqlite3.Error
 			return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)

@@ -44,6 +44,11 @@ type Dialect struct {
 	// the rows read until the transaction ends (PostgreSQL: " FOR UPDATE OF
 	// r"). SQLite needs none: its write transactions are serialized.
 	ForUpdate string
+	// ForceJoinOrder makes searches join a candidate set to the resources
+	// with CROSS JOIN, which SQLite's planner never reorders: without
+	// statistics it would rather scan every resource of the type. Other
+	// planners choose well with a plain JOIN.
+	ForceJoinOrder bool
 	// MigrationLockSQL, when set, is run inside the migration transaction so
 	// that two nodes starting together do not migrate at once.
 	MigrationLockSQL string
@@ -77,4 +82,12 @@ func (d *Dialect) rebind(q string) string {
 		b.WriteByte(q[i])
 	}
 	return b.String()
+}
+
+// joinKeyword is the join of a search's candidate set to the resources.
+func (d *Dialect) joinKeyword() string {
+	if d.ForceJoinOrder {
+		return "CROSS JOIN"
+	}
+	return "JOIN"
 }

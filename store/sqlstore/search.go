@@ -23,6 +23,7 @@ func (t *tx) builder(ctx context.Context, now time.Time) *sqlBuilder {
 		pid:    func(typ, code string) (int64, error) { return t.pid(ctx, typ, code, false) },
 		lookup: reg.Lookup,
 		now:    now,
+		join:   t.d.joinKeyword(),
 	}
 }
 
@@ -50,10 +51,8 @@ func (s *sqlBuilder) matchSQL(q *search.Query, c *cursor, limit int) ([]sortKey,
 		s.w(", ", k.expr)
 		s.args = append(s.args, k.args...)
 	}
-	s.w(", r.rid FROM resources r JOIN resource_versions v ON v.seq = r.seq WHERE ")
-	s.typeCond("r", q, types)
-	s.w(" AND r.deleted = 0")
-	if err := s.where("r", types, q.Filters); err != nil {
+	s.w(", r.rid")
+	if err := s.fromWhere("r", " JOIN resource_versions v ON v.seq = r.seq", types, allTypes(q), q.Filters); err != nil {
 		return nil, err
 	}
 	if c != nil {
@@ -65,13 +64,11 @@ func (s *sqlBuilder) matchSQL(q *search.Query, c *cursor, limit int) ([]sortKey,
 	return keys, nil
 }
 
-// typeCond writes the resource type condition on alias r (nothing for a
-// system search over every type).
-func (s *sqlBuilder) typeCond(r string, q *search.Query, types []string) {
-	if q.Type == "" && len(q.Types) == 0 {
-		s.w("1 = 1")
-		return
-	}
+// allTypes reports whether q searches every resource type.
+func allTypes(q *search.Query) bool { return q.Type == "" && len(q.Types) == 0 }
+
+// typeCond writes the resource type condition on alias r.
+func (s *sqlBuilder) typeCond(r string, types []string) {
 	if len(types) == 1 {
 		s.w(r, ".res_type = ")
 		s.arg(types[0])
@@ -85,11 +82,8 @@ func (s *sqlBuilder) typeCond(r string, q *search.Query, types []string) {
 
 // countSQL writes a COUNT of all matches of q.
 func (s *sqlBuilder) countSQL(q *search.Query) error {
-	types := searchTypes(q)
-	s.w("SELECT COUNT(*) FROM resources r WHERE ")
-	s.typeCond("r", q, types)
-	s.w(" AND r.deleted = 0")
-	return s.where("r", types, q.Filters)
+	s.w("SELECT COUNT(*)")
+	return s.fromWhere("r", "", searchTypes(q), allTypes(q), q.Filters)
 }
 
 // Search implements store.Tx.

@@ -5,20 +5,15 @@ import (
 	"github.com/yitong-health/yitong/fhir/search"
 )
 
-// chain writes a chained filter ("subject:Patient.name=x"): resources whose
-// reference parameter points to a current resource of a target type that
-// matches the chained filter.
-func (s *sqlBuilder) chain(r string, types []string, f *search.Filter) error {
+// chainCond writes the condition on idx_ref row alias x of a chained
+// filter ("subject:Patient.name=x"): the reference points to a current
+// resource of a target type that matches the chained filter.
+func (s *sqlBuilder) chainCond(x string, f *search.Filter) error {
 	targets := s.chainTargets(f)
 	if len(targets) == 0 {
 		return fhir.Errorf(fhir.IssueInvalid, "no target type of %q has the search parameter %q", f.Param.Code, f.Chain.Param.Code)
 	}
-	x := s.newAlias("x")
-	s.w(r, ".rid IN (SELECT ", x, ".rid FROM idx_ref ", x, " WHERE ")
-	if err := s.pidCond(x+".pid", types, f.Param.Code); err != nil {
-		return err
-	}
-	s.w(" AND (")
+	s.w("(")
 	for i, t := range targets {
 		if i > 0 {
 			s.w(" OR ")
@@ -28,15 +23,13 @@ func (s *sqlBuilder) chain(r string, types []string, f *search.Filter) error {
 		r2 := s.newAlias("r")
 		s.w("(", x, ".target_type = ")
 		s.arg(t.typ)
-		s.w(" AND ", x, ".target_id IN (SELECT ", r2, ".res_id FROM resources ", r2, " WHERE ", r2, ".res_type = ")
-		s.arg(t.typ)
-		s.w(" AND ", r2, ".deleted = 0 AND ")
-		if err := s.filter(r2, []string{t.typ}, &inner); err != nil {
+		s.w(" AND ", x, ".target_id IN (SELECT ", r2, ".res_id")
+		if err := s.fromWhere(r2, "", []string{t.typ}, false, []search.Filter{inner}); err != nil {
 			return err
 		}
 		s.w("))")
 	}
-	s.w("))")
+	s.w(")")
 	return nil
 }
 
@@ -67,23 +60,25 @@ func (s *sqlBuilder) chainTargets(f *search.Filter) []chainTarget {
 	return out
 }
 
-// has writes a reverse chain ("_has:Observation:patient:code=x"): resources
-// that a current resource of type h.Type references through h.Ref and that
-// matches h.Filter.
+// has writes a reverse chain ("_has:Observation:patient:code=x") on
+// resource row alias r: resources that a current resource of type h.Type
+// references through h.Ref and that matches h.Filter. The referring
+// matches are found first, then their references through the rid index.
 func (s *sqlBuilder) has(r string, types []string, h *search.Has) error {
 	x := s.newAlias("x")
 	r2 := s.newAlias("r")
-	s.w(r, ".res_id IN (SELECT ", x, ".target_id FROM idx_ref ", x, " JOIN resources ", r2, " ON ", r2, ".rid = ", x, ".rid WHERE ")
+	m := s.newAlias("m")
+	s.w(r, ".res_id IN (SELECT ", x, ".target_id FROM (SELECT ", r2, ".rid AS rid")
+	if err := s.fromWhere(r2, "", []string{h.Type}, false, []search.Filter{h.Filter}); err != nil {
+		return err
+	}
+	s.w(") ", m, " ", s.join, " idx_ref ", x, " ON ", x, ".rid = ", m, ".rid WHERE ")
 	if err := s.pidCond(x+".pid", []string{h.Type}, h.Ref.Code); err != nil {
 		return err
 	}
-	s.w(" AND ", x, ".target_type IN (", placeholders(len(types)), ") AND ")
+	s.w(" AND ", x, ".target_type IN (", placeholders(len(types)), "))")
 	for _, t := range types {
 		s.args = append(s.args, t)
 	}
-	if err := s.filter(r2, []string{h.Type}, &h.Filter); err != nil {
-		return err
-	}
-	s.w(")")
 	return nil
 }

@@ -55,7 +55,7 @@ func TestGoldenSearchSQL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b := &sqlBuilder{pid: pid, lookup: search.DefaultRegistry().Lookup, now: now}
+			b := &sqlBuilder{pid: pid, lookup: search.DefaultRegistry().Lookup, now: now, join: "CROSS JOIN"}
 			if _, err := b.matchSQL(q, nil, 21); err != nil {
 				t.Fatal(err)
 			}

@@ -57,7 +57,7 @@ func (s *sqlBuilder) sortKeys(r string, types []string, q *search.Query) ([]sort
 		if k.Descending {
 			agg = "MAX"
 		}
-		sub := &sqlBuilder{pid: s.pid, lookup: s.lookup}
+		sub := &sqlBuilder{pid: s.pid, lookup: s.lookup, join: s.join}
 		sub.w("(SELECT ", agg, "(o.", col, ") FROM ", tb.name, " o WHERE o.rid = ", r, ".rid AND ")
 		if err := sub.pidCond("o.pid", types, p.Code); err != nil {
 			return nil, err

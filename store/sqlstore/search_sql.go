@@ -26,6 +26,9 @@ type sqlBuilder struct {
 	lookup func(typ, code string) *search.Param
 	alias  int
 	now    time.Time
+	// join is the keyword joining a candidate set to the resources
+	// (see Dialect.ForceJoinOrder).
+	join string
 }
 
 func (s *sqlBuilder) w(parts ...string) {
@@ -72,20 +75,9 @@ func (s *sqlBuilder) pidCond(col string, types []string, code string) error {
 	return nil
 }
 
-// where writes the conditions that a resource row alias r of one of types
-// must meet for every filter, each preceded by " AND ".
-func (s *sqlBuilder) where(r string, types []string, filters []search.Filter) error {
-	for i := range filters {
-		s.w(" AND ")
-		if err := s.filter(r, types, &filters[i]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // filter writes one filter's condition on resource row alias r, whose type
-// is one of types.
+// is one of types, as a test of that row: [NOT] EXISTS over the index rows
+// of r (found through the rid index), or a condition on r's columns.
 func (s *sqlBuilder) filter(r string, types []string, f *search.Filter) error {
 	if f.Has != nil {
 		return s.has(r, types, f.Has)
@@ -100,42 +92,56 @@ func (s *sqlBuilder) filter(r string, types []string, f *search.Filter) error {
 	case "_lastUpdated":
 		return s.lastUpdatedFilter(r, f)
 	}
-	if f.Chain != nil {
-		return s.chain(r, types, f)
-	}
-	tb, err := tableFor(p)
+	tb, err := filterTable(f)
 	if err != nil {
 		return err
 	}
-	code := p.Code
-	switch {
-	case f.Modifier == search.ModifierMissing:
-		x := s.newAlias("x")
-		if f.Missing {
-			s.w(r, ".rid NOT IN (SELECT ", x, ".rid FROM ", tb.name, " ", x, " WHERE ")
-		} else {
-			s.w(r, ".rid IN (SELECT ", x, ".rid FROM ", tb.name, " ", x, " WHERE ")
-		}
-		if err := s.pidCond(x+".pid", types, code); err != nil {
-			return err
-		}
-		s.w(")")
-		return nil
-	case p.Type == search.TypeToken && f.Modifier == search.ModifierText:
-		tb = tableString
-	case p.Type == search.TypeToken && f.Modifier == search.ModifierOfType,
-		p.Type == search.TypeReference && f.Modifier == search.ModifierIdentifier:
-		code += ":" + f.Modifier.String()
-		tb = tableToken
-	}
 	x := s.newAlias("x")
-	if f.Modifier == search.ModifierNot {
-		s.w(r, ".rid NOT IN (SELECT ", x, ".rid FROM ", tb.name, " ", x, " WHERE ")
-	} else {
-		s.w(r, ".rid IN (SELECT ", x, ".rid FROM ", tb.name, " ", x, " WHERE ")
+	if f.Modifier == search.ModifierNot || f.Modifier == search.ModifierMissing && f.Missing {
+		s.w("NOT ")
+	}
+	s.w("EXISTS (SELECT 1 FROM ", tb.name, " ", x, " WHERE ", x, ".rid = ", r, ".rid AND ")
+	if err := s.rowCond(x, types, f); err != nil {
+		return err
+	}
+	s.w(")")
+	return nil
+}
+
+// filterTable returns the index table whose rows a filter tests.
+func filterTable(f *search.Filter) (*indexTable, error) {
+	p := f.Param
+	switch {
+	case f.Chain != nil:
+		return tableRef, nil
+	case p.Type == search.TypeToken && f.Modifier == search.ModifierText:
+		return tableString, nil
+	case p.Type == search.TypeReference && f.Modifier == search.ModifierIdentifier:
+		return tableToken, nil
+	}
+	return tableFor(p)
+}
+
+// rowCond writes the condition on index row alias x of filterTable(f) for
+// a resource of one of types to meet f, ignoring :not and :missing=true
+// (the caller negates): the row belongs to the parameter, and (unless
+// :missing) holds one of the values, or for a chain points to a match of
+// the chained filter.
+func (s *sqlBuilder) rowCond(x string, types []string, f *search.Filter) error {
+	p := f.Param
+	code := p.Code
+	if f.Modifier == search.ModifierOfType || f.Modifier == search.ModifierIdentifier {
+		code += ":" + f.Modifier.String()
 	}
 	if err := s.pidCond(x+".pid", types, code); err != nil {
 		return err
+	}
+	switch {
+	case f.Modifier == search.ModifierMissing:
+		return nil
+	case f.Chain != nil:
+		s.w(" AND ")
+		return s.chainCond(x, f)
 	}
 	s.w(" AND (")
 	for i := range f.Values {
@@ -146,7 +152,7 @@ func (s *sqlBuilder) filter(r string, types []string, f *search.Filter) error {
 			return err
 		}
 	}
-	s.w("))")
+	s.w(")")
 	return nil
 }
 

@@ -8,7 +8,8 @@ UPDATE resources r SET rid = v.seq FROM resource_versions v
     WHERE v.res_type = r.res_type AND v.res_id = r.res_id AND v.version_id = 1;
 ALTER TABLE resources ALTER COLUMN rid SET NOT NULL;
 CREATE UNIQUE INDEX resources_rid ON resources (rid);
-CREATE INDEX resources_type_updated ON resources (res_type, last_updated);
+-- Lists resources of a type in key order.
+CREATE INDEX resources_type ON resources (res_type, rid);
 
 -- The entries of the old token and reference tables are rebuilt by a
 -- reindex (search_state.reindex_from = 0 asks for it).

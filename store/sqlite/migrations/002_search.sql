@@ -19,7 +19,8 @@ INSERT INTO resources_new (rid, res_type, res_id, version_id, seq, last_updated,
     FROM resources r;
 DROP TABLE resources;
 ALTER TABLE resources_new RENAME TO resources;
-CREATE INDEX resources_type_updated ON resources (res_type, last_updated);
+-- Lists resources of a type in key order (SQLite appends the rowid, rid).
+CREATE INDEX resources_type ON resources (res_type);
 
 -- The entries of the old token and reference tables are rebuilt by a
 -- reindex (search_state.reindex_from = 0 asks for it).

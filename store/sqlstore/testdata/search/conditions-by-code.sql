@@ -1,10 +1,8 @@
 -- Condition?code=http://snomed.info/sct|44054006,http://snomed.info/sct|73211009
-SELECT v.seq, v.res_type, v.res_id, v.version_id, v.last_updated, v.method, v.deleted, v.body, r.rid
-  FROM resources r JOIN resource_versions v ON v.seq = r.seq
+SELECT v.seq, v.res_type, v.res_id, v.version_id, v.last_updated, v.method, v.deleted, v.body, r.rid FROM (SELECT DISTINCT x2.rid AS rid FROM idx_token x2
+  WHERE x2.pid = ? AND ((x2.code = ? AND x2.system = ?) OR (x2.code = ? AND x2.system = ?))) m1 CROSS JOIN resources r ON r.rid = m1.rid JOIN resource_versions v ON v.seq = r.seq
   WHERE r.res_type = ?
   AND r.deleted = 0
-  AND r.rid IN (SELECT x1.rid FROM idx_token x1
-  WHERE x1.pid = ? AND ((x1.code = ? AND x1.system = ?) OR (x1.code = ? AND x1.system = ?)))
   ORDER BY r.rid ASC
   LIMIT ?;
--- args: [Condition 9 44054006 http://snomed.info/sct 73211009 http://snomed.info/sct 21]
+-- args: [9 44054006 http://snomed.info/sct 73211009 http://snomed.info/sct Condition 21]
