@@ -204,27 +204,25 @@ func (b builder) addRef(code string, n fhirpath.Node) {
 	}
 }
 
-// ref indexes a literal reference: "Type/id" (also with /_history/n, or as
-// the tail of an absolute URL on any server) as a local target, other
-// absolute URLs and canonicals as URLs; "#contained" references are not
+// ref indexes a literal reference: a relative "Type/id" (also with
+// /_history/n) as a local target; absolute URLs (another server's
+// resources, canonicals, urn:uuid) as URLs, since the same Type/id on
+// another server is another resource. "#contained" references are not
 // indexed.
 func (b builder) ref(code, s string) {
 	if s == "" || s[0] == '#' {
 		return
 	}
-	if typ, id, ok := localRef(s); ok {
-		b.idx.Refs = append(b.idx.Refs, store.Ref{Param: code, TargetType: typ, TargetID: id})
-		if !strings.Contains(s, "://") {
-			return
-		}
-	}
 	if strings.Contains(s, ":") {
 		b.idx.Refs = append(b.idx.Refs, store.Ref{Param: code, TargetID: s})
+		return
+	}
+	if typ, id, ok := localRef(s); ok {
+		b.idx.Refs = append(b.idx.Refs, store.Ref{Param: code, TargetType: typ, TargetID: id})
 	}
 }
 
-// localRef splits "Type/id", "Type/id/_history/n" or a URL ending in one of
-// them.
+// localRef splits "Type/id" or "Type/id/_history/n".
 func localRef(s string) (typ, id string, ok bool) {
 	if i := strings.Index(s, "/_history/"); i >= 0 {
 		s = s[:i]

@@ -113,12 +113,15 @@ func TestIndexPatient(t *testing.T) {
 	}
 	for _, want := range []store.Ref{
 		{Param: "organization", TargetType: "Organization", TargetID: "o1"},
-		{Param: "general-practitioner", TargetType: "Practitioner", TargetID: "9"},
 		{Param: "general-practitioner", TargetID: "http://other.example/fhir/Practitioner/9"},
 	} {
 		if !slices.Contains(idx.Refs, want) {
 			t.Errorf("reference %+v missing from %+v", want, idx.Refs)
 		}
+	}
+	// Another server's Practitioner/9 is not this server's.
+	if slices.Contains(idx.Refs, store.Ref{Param: "general-practitioner", TargetType: "Practitioner", TargetID: "9"}) {
+		t.Error("an absolute reference was indexed as a local one")
 	}
 	want := store.DateEntry{Param: "birthdate", Lo: micros("1990-03-06T16:00:00Z"), Hi: micros("1990-03-07T15:59:59.999999Z")}
 	if !slices.Contains(idx.Dates, want) {

@@ -107,6 +107,10 @@ func matchValue(idx store.Index, p *search.Param, f *search.Filter, code string,
 			}
 			return strings.HasPrefix(e.Norm, norm)
 		}), nil
+	case f.Modifier == search.ModifierOfType:
+		return anyOf(idx.Tokens, func(e store.Token) bool {
+			return e.Param == code && e.Code == v.Str && e.System == v.System+"|"+v.Code
+		}), nil
 	case p.Type == search.TypeToken || f.Modifier == search.ModifierIdentifier:
 		return anyOf(idx.Tokens, func(e store.Token) bool {
 			if e.Param != code {
@@ -129,8 +133,8 @@ func matchValue(idx store.Index, p *search.Param, f *search.Filter, code string,
 			if e.Param != code {
 				return false
 			}
-			if v.RefURL != "" && e.TargetType == "" && e.TargetID == v.RefURL {
-				return true
+			if v.RefURL != "" {
+				return e.TargetType == "" && e.TargetID == v.RefURL
 			}
 			return v.RefID != "" && e.TargetType != "" && e.TargetID == v.RefID && (typ == "" || typ == e.TargetType)
 		}), nil

@@ -162,6 +162,9 @@ type SearchRequest struct {
 	// MaxIncluded bounds the included resources of one page; more is a
 	// too-costly error.
 	MaxIncluded int
+	// Registry gives the parameters of the target types of chains and of
+	// "*" includes; nil means search.DefaultRegistry().
+	Registry *search.Registry
 }
 
 // SearchPage is one page of search results.

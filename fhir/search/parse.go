@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/fhir/spec"
@@ -107,6 +108,14 @@ func (p *parser) param(name, value string) error {
 	}
 	if slices.Contains(p.opts.Skip, name) {
 		return nil
+	}
+	// Names and values are text: a NUL byte or invalid UTF-8 can match
+	// nothing, and databases refuse them in text parameters.
+	if !utf8.ValidString(name) || strings.IndexByte(name, 0) >= 0 {
+		return fhir.Errorf(fhir.IssueInvalid, "a parameter name contains a NUL byte or is not valid UTF-8")
+	}
+	if !utf8.ValidString(value) || strings.IndexByte(value, 0) >= 0 {
+		return paramError(fhir.IssueInvalid, name, "the value contains a NUL byte or is not valid UTF-8")
 	}
 	err := p.dispatch(name, value)
 	var ig *ignorable

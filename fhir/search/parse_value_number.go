@@ -39,9 +39,11 @@ const (
 // fraction, optional exponent: "100", "-1.5", "1e2", "2.5E-3") and returns
 // the range [lo, hi) it stands for at its precision: half a unit of its
 // last digit either side (100 → [99.5, 100.5), 1.5 → [1.45, 1.55),
-// 1e2 → [50, 150)). The exact decimal bounds are rounded outwards (lo
-// down, hi up) to float64, so [lo, hi) always contains the exact range
-// and is never empty.
+// 1e2 → [50, 150)). The exact decimal bounds are rounded to the nearest
+// float64, as stored values are (strconv.ParseFloat), so a stored 0.85 is
+// outside [0.75, 0.85) and a stored 0.75 inside; only when that would make
+// the range empty (more digits than a float64 holds) are they rounded
+// outwards instead.
 func parseNumber(s, name string) (lo, hi float64, err error) {
 	bad := func(why string) (float64, float64, error) {
 		return 0, 0, invalid(name, "%s is not a valid number%s", clip(s), why)
@@ -83,8 +85,12 @@ func parseNumber(s, name string) (lo, hi float64, err error) {
 	} else {
 		delta.Quo(delta, new(big.Rat).SetInt(pow))
 	}
-	lo = roundFloat(new(big.Rat).Sub(val, delta), -1)
-	hi = roundFloat(new(big.Rat).Add(val, delta), +1)
+	loR, hiR := new(big.Rat).Sub(val, delta), new(big.Rat).Add(val, delta)
+	lo, _ = loR.Float64()
+	hi, _ = hiR.Float64()
+	if !(lo < hi) {
+		lo, hi = roundFloat(loR, -1), roundFloat(hiR, +1)
+	}
 	if math.IsInf(lo, 0) || math.IsInf(hi, 0) {
 		return bad(" (out of range)")
 	}

@@ -16,9 +16,12 @@ import (
 // _revinclude:iterate.
 const maxIncludeRounds = 4
 
-// builder returns an SQL builder whose parameter numbers come from t.
-func (t *tx) builder(ctx context.Context, now time.Time) *sqlBuilder {
-	reg := search.DefaultRegistry()
+// builder returns an SQL builder whose parameter numbers come from t and
+// parameters from reg (nil: the default registry).
+func (t *tx) builder(ctx context.Context, now time.Time, reg *search.Registry) *sqlBuilder {
+	if reg == nil {
+		reg = search.DefaultRegistry()
+	}
 	return &sqlBuilder{
 		pid:    func(typ, code string) (int64, error) { return t.pid(ctx, typ, code, false) },
 		lookup: reg.Lookup,
@@ -95,7 +98,7 @@ func (t *tx) Search(ctx context.Context, req store.SearchRequest) (store.SearchP
 	}
 	var cur *cursor
 	if req.Cursor != "" {
-		probe := t.builder(ctx, t.now)
+		probe := t.builder(ctx, t.now, req.Registry)
 		keys, err := probe.sortKeys("r", searchTypes(q), q)
 		if err != nil {
 			return page, err
@@ -106,7 +109,7 @@ func (t *tx) Search(ctx context.Context, req store.SearchRequest) (store.SearchP
 		}
 		cur = &c
 	}
-	b := t.builder(ctx, t.now)
+	b := t.builder(ctx, t.now, req.Registry)
 	keys, err := b.matchSQL(q, cur, req.Count+1)
 	if err != nil {
 		return page, err
@@ -137,7 +140,7 @@ func (t *tx) Search(ctx context.Context, req store.SearchRequest) (store.SearchP
 		}
 	}
 	if req.Total {
-		cb := t.builder(ctx, t.now)
+		cb := t.builder(ctx, t.now, req.Registry)
 		if err := cb.countSQL(q); err != nil {
 			return page, err
 		}
@@ -146,7 +149,7 @@ func (t *tx) Search(ctx context.Context, req store.SearchRequest) (store.SearchP
 		}
 	}
 	if len(q.Includes) > 0 || len(q.RevIncludes) > 0 {
-		if page.Included, err = t.includes(ctx, q, vs, rids, req.MaxIncluded); err != nil {
+		if page.Included, err = t.includes(ctx, req, vs, rids); err != nil {
 			return page, err
 		}
 	}

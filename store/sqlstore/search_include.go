@@ -19,7 +19,11 @@ type found struct {
 // what the previous round added, until a round adds nothing (at most
 // maxIncludeRounds rounds). Each resource appears once, and never when it
 // is a match. More than limit resources is a too-costly error.
-func (t *tx) includes(ctx context.Context, q *search.Query, matches []store.Version, rids []int64, limit int) ([]store.Version, error) {
+func (t *tx) includes(ctx context.Context, req store.SearchRequest, matches []store.Version, rids []int64) ([]store.Version, error) {
+	q, limit, reg := req.Query, req.MaxIncluded, req.Registry
+	if reg == nil {
+		reg = search.DefaultRegistry()
+	}
 	seen := make(map[[2]string]bool, len(matches))
 	frontier := make([]found, len(matches))
 	for i, v := range matches {
@@ -48,7 +52,7 @@ func (t *tx) includes(ctx context.Context, q *search.Query, matches []store.Vers
 			if round > 0 && !inc.Iterate {
 				continue
 			}
-			fs, err := t.includeForward(ctx, inc, frontier)
+			fs, err := t.includeForward(ctx, reg, inc, frontier)
 			if err != nil {
 				return nil, err
 			}
@@ -60,7 +64,7 @@ func (t *tx) includes(ctx context.Context, q *search.Query, matches []store.Vers
 			if round > 0 && !inc.Iterate {
 				continue
 			}
-			fs, err := t.includeReverse(ctx, inc, frontier)
+			fs, err := t.includeReverse(ctx, reg, inc, frontier)
 			if err != nil {
 				return nil, err
 			}
@@ -75,12 +79,12 @@ func (t *tx) includes(ctx context.Context, q *search.Query, matches []store.Vers
 
 // refParams returns the codes of the reference parameters an include uses:
 // its parameter, or for "Source:*" every reference parameter of Source.
-func refParams(inc search.Include) []string {
+func refParams(reg *search.Registry, inc search.Include) []string {
 	if inc.Param != nil {
 		return []string{inc.Param.Code}
 	}
 	var codes []string
-	for _, p := range search.DefaultRegistry().Params(inc.Source) {
+	for _, p := range reg.Params(inc.Source) {
 		if p.Type == search.TypeReference {
 			codes = append(codes, p.Code)
 		}
@@ -90,18 +94,18 @@ func refParams(inc search.Include) []string {
 
 // includeForward returns the resources that frontier resources of type
 // inc.Source reference through inc's parameters.
-func (t *tx) includeForward(ctx context.Context, inc search.Include, frontier []found) ([]found, error) {
+func (t *tx) includeForward(ctx context.Context, reg *search.Registry, inc search.Include, frontier []found) ([]found, error) {
 	var rids []any
 	for _, f := range frontier {
 		if f.v.Type == inc.Source {
 			rids = append(rids, f.rid)
 		}
 	}
-	codes := refParams(inc)
+	codes := refParams(reg, inc)
 	if len(rids) == 0 || len(codes) == 0 {
 		return nil, nil
 	}
-	b := t.builder(ctx, t.now)
+	b := t.builder(ctx, t.now, reg)
 	b.w("SELECT ", versionCols, ", r.rid FROM idx_ref x JOIN resources r ON r.res_type = x.target_type AND r.res_id = x.target_id JOIN resource_versions v ON v.seq = r.seq WHERE x.rid IN (", placeholders(len(rids)), ")")
 	b.args = append(b.args, rids...)
 	if err := b.pidsIn("x.pid", inc.Source, codes); err != nil {
@@ -117,8 +121,8 @@ func (t *tx) includeForward(ctx context.Context, inc search.Include, frontier []
 
 // includeReverse returns the resources of type inc.Source that reference a
 // frontier resource through inc's parameters.
-func (t *tx) includeReverse(ctx context.Context, inc search.Include, frontier []found) ([]found, error) {
-	codes := refParams(inc)
+func (t *tx) includeReverse(ctx context.Context, reg *search.Registry, inc search.Include, frontier []found) ([]found, error) {
+	codes := refParams(reg, inc)
 	if len(codes) == 0 {
 		return nil, nil
 	}
@@ -136,7 +140,7 @@ func (t *tx) includeReverse(ctx context.Context, inc search.Include, frontier []
 	var out []found
 	for _, typ := range types {
 		ids := byType[typ]
-		b := t.builder(ctx, t.now)
+		b := t.builder(ctx, t.now, reg)
 		b.w("SELECT ", versionCols, ", r.rid FROM idx_ref x JOIN resources r ON r.rid = x.rid JOIN resource_versions v ON v.seq = r.seq WHERE x.target_type = ")
 		b.arg(typ)
 		b.w(" AND x.target_id IN (", placeholders(len(ids)), ")")

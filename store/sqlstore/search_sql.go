@@ -184,6 +184,15 @@ func (s *sqlBuilder) value(x string, p *search.Param, f *search.Filter, v *searc
 	switch {
 	case p.Type == search.TypeString, p.Type == search.TypeToken && f.Modifier == search.ModifierText:
 		return s.stringValue(x, f.Modifier, v)
+	case f.Modifier == search.ModifierOfType:
+		// Entries of "code:of-type" hold the identifier type's
+		// "system|code" as system and the identifier value as code.
+		s.w("(", x, ".code = ")
+		s.arg(v.Str)
+		s.w(" AND ", x, ".system = ")
+		s.arg(v.System + "|" + v.Code)
+		s.w(")")
+		return nil
 	case p.Type == search.TypeToken, f.Modifier == search.ModifierIdentifier:
 		s.tokenValue(x, v)
 		return nil
@@ -279,15 +288,11 @@ func (s *sqlBuilder) refValue(x string, f *search.Filter, v *search.Value) error
 		s.arg(id)
 		s.w(" AND ", x, ".target_type = '')")
 	case v.RefURL != "":
-		// An absolute URL that ends in Type/id: the URL as stored, or the
-		// local resource it names.
-		s.w("((", x, ".target_id = ")
+		// An absolute URL matches references written with that URL; this
+		// server's own resources are referenced relatively.
+		s.w("(", x, ".target_id = ")
 		s.arg(v.RefURL)
-		s.w(" AND ", x, ".target_type = '') OR (", x, ".target_id = ")
-		s.arg(v.RefID)
-		s.w(" AND ", x, ".target_type = ")
-		s.arg(typ)
-		s.w("))")
+		s.w(" AND ", x, ".target_type = '')")
 	case typ != "":
 		s.w("(", x, ".target_id = ")
 		s.arg(v.RefID)

@@ -7,4 +7,4 @@ SELECT v.seq, v.res_type, v.res_id, v.version_id, v.last_updated, v.method, v.de
   WHERE x4.rid = r.rid AND x4.pid = ? AND (x4.value >= ? AND x4.value < ?))
   ORDER BY r.rid ASC
   LIMIT ?;
--- args: [15 MR http://terminology.hl7.org/CodeSystem/v2-0203 Patient 16 male 17 chin chin􏿿 21]
+-- args: [15 123 http://terminology.hl7.org/CodeSystem/v2-0203|MR Patient 16 male 17 chin chin􏿿 21]
