@@ -12,6 +12,11 @@ import (
 	"github.com/yitong-health/yitong/store"
 )
 
+// Version names what Extractor writes. Change it whenever a change to this
+// package changes the entries of some resource: a server that starts with
+// another version than its index reflects rebuilds the index.
+const Version = "1"
+
 // Extractor extracts index entries. It compiles each parameter's expression
 // once, on first use, and is safe for concurrent use.
 type Extractor struct {
@@ -36,6 +41,9 @@ type compiled struct {
 func New(reg *search.Registry, zone *time.Location) *Extractor {
 	return &Extractor{reg: reg, zone: zone, types: make(map[string][]compiled)}
 }
+
+// Zone returns the zone dates without an offset are read in.
+func (x *Extractor) Zone() *time.Location { return x.zone }
 
 // params returns the compiled parameters of resource type typ.
 func (x *Extractor) params(typ string) ([]compiled, error) {

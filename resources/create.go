@@ -45,7 +45,7 @@ func (s *Service) createTx(ctx context.Context, tx store.Tx, res map[string]any,
 // is true when exactly one resource matches (returned as an unchanged
 // result).
 func (s *Service) matchExisting(ctx context.Context, tx store.Tx, typ, criteria string) (Result, bool, error) {
-	c, err := ParseCriteria(typ, criteria)
+	c, err := parseCriteria(s.Registry(), typ, criteria)
 	if err != nil {
 		return Result{}, false, err
 	}

@@ -20,6 +20,7 @@ import (
 type Criteria struct {
 	Type string
 	q    *search.Query
+	reg  *search.Registry
 }
 
 // ParseCriteria parses a query string of criteria for resource type typ.
@@ -27,7 +28,12 @@ type Criteria struct {
 // A query that repeats the type ("Patient?identifier=…", as some clients
 // send in If-None-Exist) is accepted when the type is typ.
 func ParseCriteria(typ, query string) (Criteria, error) {
-	c := Criteria{Type: typ}
+	return parseCriteria(search.DefaultRegistry(), typ, query)
+}
+
+// parseCriteria parses criteria with the parameters of reg.
+func parseCriteria(reg *search.Registry, typ, query string) (Criteria, error) {
+	c := Criteria{Type: typ, reg: reg}
 	if rest, ok := strings.CutPrefix(query, typ+"?"); ok {
 		query = rest
 	}
@@ -43,7 +49,7 @@ func ParseCriteria(typ, query string) (Criteria, error) {
 			return c, fhir.Errorf(fhir.IssueNotSupported, "%q is not a search criterion; conditional operations take search parameters only", name)
 		}
 	}
-	q, err := search.Parse(typ, vals, search.ParseOptions{})
+	q, err := search.Parse(typ, vals, search.ParseOptions{Registry: reg})
 	if err != nil {
 		return c, err
 	}
@@ -78,7 +84,7 @@ func clip(s string) string {
 // Find returns the ids of current resources matching c, in creation order,
 // at most limit.
 func (c Criteria) Find(ctx context.Context, tx store.Tx, limit int) ([]string, error) {
-	page, err := tx.Search(ctx, store.SearchRequest{Query: c.q, Count: limit})
+	page, err := tx.Search(ctx, store.SearchRequest{Query: c.q, Count: limit, Registry: c.reg})
 	if err != nil {
 		return nil, err
 	}

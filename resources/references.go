@@ -84,7 +84,7 @@ func (r *refResolver) resolve(ctx context.Context, ref string, at func() string)
 	if t, ok := r.cache[ref]; ok {
 		return t, nil
 	}
-	c, err := ParseCriteria(typ, query)
+	c, err := parseCriteria(r.s.Registry(), typ, query)
 	if err != nil {
 		return "", fhir.ErrorAt(fhir.CodeOf(err), at(), "conditional reference %q: %v", ref, err)
 	}

@@ -2,7 +2,10 @@ package resources
 
 import (
 	"context"
+	"sync"
+	"time"
 
+	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/store"
 )
 
@@ -15,18 +18,6 @@ const ReindexBatch = 500
 type ReindexProgress struct {
 	Done int
 	Next int64
-}
-
-// ReindexPending returns the key from which resources still need their
-// index entries rebuilt, or -1 when none do (see store.Tx.ReindexPending).
-func (s *Service) ReindexPending(ctx context.Context) (int64, error) {
-	var from int64
-	err := s.st.View(ctx, func(tx store.Tx) error {
-		var err error
-		from, err = tx.ReindexPending(ctx)
-		return err
-	})
-	return from, err
 }
 
 // Reindex rebuilds the index entries of every current resource with a key
@@ -63,4 +54,109 @@ func (s *Service) Reindex(ctx context.Context, from int64, progress func(Reindex
 		}
 	}
 	return nil
+}
+
+// ReindexJob is a reindex started by StartReindex ($reindex). Its fields
+// are read through Status.
+type ReindexJob struct {
+	mu       sync.Mutex
+	status   ReindexStatus
+	finished chan struct{}
+}
+
+// ReindexStatus describes a reindex job.
+type ReindexStatus struct {
+	Started  time.Time
+	Finished time.Time // zero while running
+	// Done is the number of resources rebuilt so far.
+	Done int
+	// Params are the custom SearchParameter versions the job applies.
+	Params []string
+	// Err is why the job stopped early ("" when it did not).
+	Err string
+}
+
+// Status returns a snapshot of the job's status.
+func (j *ReindexJob) Status() ReindexStatus {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	st := j.status
+	st.Params = append([]string(nil), st.Params...)
+	return st
+}
+
+// Wait blocks until the job ends or ctx is done.
+func (j *ReindexJob) Wait(ctx context.Context) error {
+	select {
+	case <-j.finished:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// CurrentReindex returns the latest reindex job, or nil when none ran since
+// the process started.
+func (s *Service) CurrentReindex() *ReindexJob {
+	s.reindexMu.Lock()
+	defer s.reindexMu.Unlock()
+	return s.reindex
+}
+
+// StartReindex applies the active SearchParameter resources: it checks
+// every one (an invalid definition is an invalid error naming it, and
+// nothing changes), records the new configuration in the store, makes
+// writes index with it at once, and rebuilds the index of every resource
+// in the background, in batches that let writes go on. Searches offer the
+// new parameters when the rebuild is complete. A reindex already running
+// is returned instead of starting another (conflict error).
+func (s *Service) StartReindex(ctx context.Context) (*ReindexJob, error) {
+	s.reindexMu.Lock()
+	defer s.reindexMu.Unlock()
+	if j := s.reindex; j != nil {
+		select {
+		case <-j.finished:
+		default:
+			return j, fhir.Errorf(fhir.IssueConflict, "a reindex is already running (started %s)", j.Status().Started.UTC().Format(time.RFC3339))
+		}
+	}
+	var cfg *searchConfig
+	err := s.st.Update(ctx, func(tx store.Tx) error {
+		defs, refs, err := activeSearchParameters(ctx, tx)
+		if err != nil {
+			return err
+		}
+		reg, err := registryWith(defs)
+		if err != nil {
+			return err
+		}
+		cfg = newSearchConfig(s.Registry(), reg, refs)
+		return tx.RequestReindex(ctx, appliedText(refs))
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.search.Store(cfg)
+	j := &ReindexJob{finished: make(chan struct{}), status: ReindexStatus{Started: time.Now().UTC(), Params: cfg.applied}}
+	s.reindex = j
+	go func() {
+		defer close(j.finished)
+		// The job outlives the request that started it.
+		err := s.Reindex(context.WithoutCancel(ctx), 0, func(p ReindexProgress) {
+			j.mu.Lock()
+			j.status.Done = p.Done
+			j.mu.Unlock()
+		})
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		j.status.Finished = time.Now().UTC()
+		if err != nil {
+			j.status.Err = err.Error()
+			return
+		}
+		done := *cfg
+		done.parse = cfg.indexReg
+		s.search.CompareAndSwap(cfg, &done)
+	}()
+	return j, nil
 }

@@ -43,7 +43,8 @@ func (s *Service) Search(ctx context.Context, typ string, values url.Values, opt
 	if typ != "" && !s.opts.IsResourceType(typ) {
 		return nil, fhir.Errorf(fhir.IssueNotSupported, "%q is not a FHIR R4 resource type", typ).WithStatus(404)
 	}
-	q, err := search.Parse(typ, values, search.ParseOptions{Lenient: opts.Lenient, MaxCount: s.limits.MaxHistoryCount, DefaultCount: s.limits.DefaultHistoryCount})
+	reg := s.Registry()
+	q, err := search.Parse(typ, values, search.ParseOptions{Registry: reg, Lenient: opts.Lenient, MaxCount: s.limits.MaxHistoryCount, DefaultCount: s.limits.DefaultHistoryCount})
 	if err != nil {
 		return nil, err
 	}
@@ -58,6 +59,7 @@ func (s *Service) Search(ctx context.Context, typ string, values url.Values, opt
 		Cursor:      opts.Cursor,
 		Total:       countOnly || q.Total == search.TotalAccurate || q.Total == search.TotalEstimate,
 		MaxIncluded: MaxIncluded,
+		Registry:    reg,
 	}
 	err = s.st.View(ctx, func(tx store.Tx) error {
 		res.Page, err = tx.Search(ctx, req)

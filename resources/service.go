@@ -9,7 +9,11 @@
 package resources
 
 import (
+	"sync"
+	"sync/atomic"
+
 	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/fhir/search"
 	"github.com/yitong-health/yitong/index"
 	"github.com/yitong-health/yitong/store"
 )
@@ -42,7 +46,8 @@ type Options struct {
 	// IsResourceType reports whether a name is a known resource type. Required.
 	IsResourceType func(name string) bool
 	// Index extracts the search index entries of a resource about to be
-	// stored; an error fails the write. Default: index.Default().Index.
+	// stored; an error fails the write. Default: the extractor of the
+	// search configuration in force (see PrepareSearch, StartReindex).
 	Index  func(res map[string]any) (store.Index, error)
 	Limits Limits
 	// NewID returns a fresh resource id (default: fhir.NewID, a
@@ -55,6 +60,10 @@ type Service struct {
 	st     store.Store
 	opts   Options
 	limits Limits
+	search atomic.Pointer[searchConfig]
+	// reindex is the latest reindex job (see StartReindex).
+	reindexMu sync.Mutex
+	reindex   *ReindexJob
 }
 
 // New returns a Service over st.
@@ -76,10 +85,13 @@ func New(st store.Store, opts Options) *Service {
 	if opts.NewID == nil {
 		opts.NewID = fhir.NewID
 	}
-	if opts.Index == nil {
-		opts.Index = index.Default().Index
+
+	svc := &Service{st: st, opts: opts, limits: l}
+	svc.search.Store(&searchConfig{parse: search.DefaultRegistry(), indexReg: search.DefaultRegistry(), extractor: index.Default()})
+	if svc.opts.Index == nil {
+		svc.opts.Index = svc.indexResource
 	}
-	return &Service{st: st, opts: opts, limits: l}
+	return svc
 }
 
 // Store returns the underlying store.

@@ -94,7 +94,7 @@ func (s *Service) resolveConditional(ctx context.Context, tx store.Tx, typ, crit
 	if !s.opts.IsResourceType(typ) {
 		return "", fhir.Errorf(fhir.IssueNotSupported, "%q is not a FHIR R4 resource type", typ).WithStatus(404)
 	}
-	c, err := ParseCriteria(typ, criteria)
+	c, err := parseCriteria(s.Registry(), typ, criteria)
 	if err != nil {
 		return "", err
 	}

@@ -16,7 +16,7 @@ func TestPatientEverything(t *testing.T) {
 		o1 := e.create(t, obs)
 		e.create(t, observation("Patient/"+p2))
 		enc := e.create(t, map[string]any{"resourceType": "Encounter", "status": "finished",
-			"class": map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+			"class":   map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
 			"subject": map[string]any{"reference": "Patient/" + p1}})
 
 		everything := func(query string) []string {

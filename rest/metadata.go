@@ -26,6 +26,7 @@ var capabilityCodes = map[string]string{
 var operationDefinitions = map[string]string{
 	"export":     "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
 	"everything": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+	"reindex":    "https://yitong.health/fhir/OperationDefinition/reindex",
 }
 
 // metadata serves the CapabilityStatement, built from the route table.
@@ -84,7 +85,7 @@ func (h *Handler) capabilityStatement(base string) map[string]any {
 			"referencePolicy":   []any{"literal", "logical"},
 		}
 		if perType["search-type"] {
-			addSearchCapabilities(entry, t)
+			addSearchCapabilities(entry, h.cfg.Service.Registry(), t)
 		}
 		var ops []any
 		for _, to := range typeOps {
@@ -144,9 +145,8 @@ func sortedKeys(m map[string]bool) []string {
 
 // addSearchCapabilities lists the search parameters, includes and reverse
 // includes of resource type t that searches support.
-func addSearchCapabilities(entry map[string]any, t string) {
+func addSearchCapabilities(entry map[string]any, reg *search.Registry, t string) {
 	var params, incs, revs []any
-	reg := search.DefaultRegistry()
 	for _, p := range reg.Params(t) {
 		if !resources.Searchable(p) {
 			continue

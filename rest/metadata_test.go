@@ -57,8 +57,8 @@ func TestMetadata(t *testing.T) {
 		if got := codes(rest[0]); !slices.Equal(got, systemInteractions) {
 			t.Errorf("system interactions %v, want %v", got, systemInteractions)
 		}
-		if ops := operations(rest[0]); !slices.Equal(ops, []string{"export"}) {
-			t.Errorf("system operations %v, want [export]", ops)
+		if ops := operations(rest[0]); !slices.Equal(ops, []string{"reindex", "export"}) {
+			t.Errorf("system operations %v, want [reindex export]", ops)
 		}
 
 		var types []string
@@ -158,8 +158,8 @@ func cancelExport(t *testing.T, e *env, kickoff response) {
 func TestMetadataWithoutExport(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		cs := e.do(t, "GET", "/metadata", nil).JSON(t)
-		if ops := operations(list(cs, "rest", 0)); len(ops) != 0 {
-			t.Errorf("operations %v without an export manager", ops)
+		if ops := operations(get(cs, "rest", 0)); !slices.Equal(ops, []string{"reindex"}) {
+			t.Errorf("operations %v without an export manager, want [reindex]", ops)
 		}
 		for _, res := range list(cs, "rest", 0, "resource") {
 			want := []string(nil)

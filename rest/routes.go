@@ -30,6 +30,8 @@ func (h *Handler) routeTable() []route {
 		{"GET /fhir", "search-system", "system", nil, h.search},
 		{"GET /fhir/{$}", "search-system", "system", nil, h.search},
 		{"POST /fhir/_search", "search-system", "system", nil, h.search},
+		{"POST /fhir/$reindex", "$reindex", "system", nil, h.reindexStart},
+		{"GET /fhir/$reindex", "$reindex-status", "system", nil, h.reindexStatus},
 		{"POST /fhir/{type}", "create", "type", nil, h.create},
 		{"GET /fhir/{type}", "search-type", "type", nil, h.search},
 		{"POST /fhir/{type}/_search", "search-type", "type", nil, h.search},

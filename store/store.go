@@ -167,6 +167,18 @@ type SearchRequest struct {
 	Registry *search.Registry
 }
 
+// SearchState is the state of the search index.
+type SearchState struct {
+	// ReindexFrom is the key from which current resources still need their
+	// entries rebuilt, or -1 when none do. A migration that changes what is
+	// indexed sets it to 0.
+	ReindexFrom int64
+	// Applied describes what the entries reflect (or, during a reindex,
+	// will reflect); the store keeps it for the caller and does not read
+	// it. Empty until first recorded.
+	Applied string
+}
+
 // SearchPage is one page of search results.
 type SearchPage struct {
 	// Matches are the current versions of the matching resources, in the
@@ -242,10 +254,13 @@ type Tx interface {
 	// match r.Query. Problems with the query that only the store can see (a
 	// cursor that is not its own) are *fhir.Error values with code invalid.
 	Search(ctx context.Context, r SearchRequest) (SearchPage, error)
-	// ReindexPending returns the key from which current resources still
-	// need their index entries rebuilt (ReindexFrom), or -1 when none do.
-	// A migration that changes what is indexed sets it to 0.
-	ReindexPending(ctx context.Context) (int64, error)
+	// SearchState returns the state of the search index: where a pending
+	// reindex continues and what the index reflects.
+	SearchState(ctx context.Context) (SearchState, error)
+	// RequestReindex records that the index must be rebuilt to reflect
+	// applied (every current resource from the first), replacing any
+	// reindex in progress. Write transactions only.
+	RequestReindex(ctx context.Context, applied string) error
 	// Reindex rebuilds the index entries of up to n current, non-deleted
 	// resources with a key of at least from, in key order, with the entries
 	// fn computes from each current version, and records the progress. It

@@ -55,7 +55,7 @@ func newService(st store.Store) *resources.Service {
 // reindex left pending, before the store serves searches or conditional
 // writes that rely on them. It logs progress every batch.
 func finishReindex(ctx context.Context, svc *resources.Service, log *slog.Logger) error {
-	from, err := svc.ReindexPending(ctx)
+	from, err := svc.PrepareSearch(ctx)
 	if err != nil || from < 0 {
 		return err
 	}

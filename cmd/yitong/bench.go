@@ -140,6 +140,10 @@ func (c *benchCmd) search(ctx context.Context, args []string) error {
 // searchOne loads the population into st when it is empty, then runs the
 // search scenario on it.
 func (c *benchCmd) searchOne(ctx context.Context, st store.Store, name, dir string, copies int, o bench.SearchOptions, log *slog.Logger) (bench.SearchResult, error) {
+	svc := newService(st)
+	if err := finishReindex(ctx, svc, log); err != nil {
+		return bench.SearchResult{}, err
+	}
 	var empty bool
 	if err := st.View(ctx, func(tx store.Tx) error {
 		vs, err := tx.ListCurrent(ctx, store.CurrentQuery{Count: 1})
@@ -150,7 +154,7 @@ func (c *benchCmd) searchOne(ctx context.Context, st store.Store, name, dir stri
 	}
 	if empty {
 		start := time.Now()
-		n, err := bench.LoadPopulation(ctx, newService(st), dir, copies, 2, c.stderr)
+		n, err := bench.LoadPopulation(ctx, svc, dir, copies, 2, c.stderr)
 		if err != nil {
 			return bench.SearchResult{}, err
 		}
@@ -160,7 +164,7 @@ func (c *benchCmd) searchOne(ctx context.Context, st store.Store, name, dir stri
 	if err != nil {
 		return bench.SearchResult{}, err
 	}
-	o.Backend, o.Handler, o.Store = name, newServer(st, tmp, log), st
+	o.Backend, o.Handler, o.Store = name, newServer(svc, tmp, log), st
 	res, err := bench.Search(ctx, o)
 	return res, errors.Join(err, os.RemoveAll(tmp))
 }

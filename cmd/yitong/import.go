@@ -53,12 +53,13 @@ func (c *importCmd) Run(ctx context.Context, args []string) (err error) {
 			err = fmt.Errorf("close database: %w", cerr)
 		}
 	}()
-	if err := finishReindex(ctx, newService(st), slog.New(slog.NewTextHandler(c.stderr, nil))); err != nil {
+	svc := newService(st)
+	if err := finishReindex(ctx, svc, slog.New(slog.NewTextHandler(c.stderr, nil))); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stderr, "importing into %s\n", describe(backend))
 	progress := bulk.NewProgress(c.stderr, total, bulk.IsTerminal(os.Stderr))
-	im := &ingest.Importer{Service: newService(st), ChunkSize: *chunk, Concurrency: *concurrency, Progress: progress}
+	im := &ingest.Importer{Service: svc, ChunkSize: *chunk, Concurrency: *concurrency, Progress: progress}
 	sum, err := im.Import(ctx, fs.Args())
 	printSummary(c.stdout, sum)
 	if err != nil {

@@ -19,8 +19,8 @@ import (
 	"github.com/yitong-health/yitong/config"
 	"github.com/yitong-health/yitong/export"
 	"github.com/yitong-health/yitong/fhir/spec"
+	"github.com/yitong-health/yitong/resources"
 	"github.com/yitong-health/yitong/rest"
-	"github.com/yitong-health/yitong/store"
 	"github.com/yitong-health/yitong/web"
 )
 
@@ -53,10 +53,11 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 			log.Error("close store", "error", err.Error())
 		}
 	}()
-	if err := finishReindex(ctx, newService(st), log); err != nil {
+	svc := newService(st)
+	if err := finishReindex(ctx, svc, log); err != nil {
 		return err
 	}
-	handler := newServer(st, data, log)
+	handler := newServer(svc, data, log)
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -81,8 +82,8 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 
 // newServer assembles the HTTP handler: pages, the FHIR API, metrics and
 // health endpoints.
-func newServer(st store.Store, data string, log *slog.Logger) http.Handler {
-	svc := newService(st)
+func newServer(svc *resources.Service, data string, log *slog.Logger) http.Handler {
+	st := svc.Store()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(rest.Collectors()...)

@@ -8,20 +8,32 @@ import (
 	"github.com/yitong-health/yitong/store"
 )
 
-// ReindexPending implements store.Tx.
-func (t *tx) ReindexPending(ctx context.Context) (int64, error) {
-	rows, err := t.query(ctx, `SELECT reindex_from FROM search_state WHERE id = 1`)
+// SearchState implements store.Tx.
+func (t *tx) SearchState(ctx context.Context) (store.SearchState, error) {
+	st := store.SearchState{ReindexFrom: -1}
+	rows, err := t.query(ctx, `SELECT reindex_from, applied FROM search_state WHERE id = 1`)
 	if err != nil {
-		return 0, fmt.Errorf("reindex state: %w", err)
+		return st, fmt.Errorf("search state: %w", err)
 	}
-	from := int64(-1)
 	if rows.Next() {
-		err = rows.Scan(&from)
+		err = rows.Scan(&st.ReindexFrom, &st.Applied)
 	}
 	if err := errors.Join(err, rows.Err(), rows.Close()); err != nil {
-		return 0, fmt.Errorf("reindex state: %w", err)
+		return st, fmt.Errorf("search state: %w", err)
 	}
-	return from, nil
+	return st, nil
+}
+
+// RequestReindex implements store.Tx.
+func (t *tx) RequestReindex(ctx context.Context, applied string) error {
+	if !t.write {
+		return errors.New("request reindex in a read-only transaction")
+	}
+	if _, err := t.exec(ctx, `UPDATE search_state SET applied = ?,
+		reindex_from = CASE WHEN EXISTS (SELECT 1 FROM resources) THEN 0 ELSE -1 END WHERE id = 1`, applied); err != nil {
+		return fmt.Errorf("request reindex: %w", err)
+	}
+	return nil
 }
 
 // Reindex implements store.Tx.
