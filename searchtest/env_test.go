@@ -3,6 +3,7 @@ package searchtest
 import (
 	"context"
 	"fmt"
+	"github.com/yitong-health/yitong/store/sqlstore"
 	"net/url"
 	"slices"
 	"strings"
@@ -43,6 +44,12 @@ var suites = []struct {
 	{"orand", func(t *testing.T, e *env) { runCases(t, e, orAndCases) }},
 	{"chain", func(t *testing.T, e *env) { runCases(t, e, chainCases) }},
 	{"has", func(t *testing.T, e *env) { runCases(t, e, hasCases) }},
+	{"has tested per candidate", func(t *testing.T, e *env) {
+		// The plan for reverse chains with many referring matches.
+		defer func(n int) { sqlstore.BroadHasLimit = n }(sqlstore.BroadHasLimit)
+		sqlstore.BroadHasLimit = 1
+		runCases(t, e, hasCases)
+	}},
 	{"include", func(t *testing.T, e *env) { runCases(t, e, includeCases) }},
 	{"sort", func(t *testing.T, e *env) { runCases(t, e, sortCases) }},
 	{"system", func(t *testing.T, e *env) { runCases(t, e, systemCases) }},

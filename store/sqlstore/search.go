@@ -55,13 +55,14 @@ func (s *sqlBuilder) matchSQL(q *search.Query, c *cursor, limit int) ([]sortKey,
 		s.args = append(s.args, k.args...)
 	}
 	s.w(", r.rid")
-	if err := s.fromWhere("r", " JOIN resource_versions v ON v.seq = r.seq", types, allTypes(q), q.Filters); err != nil {
+	order, err := s.fromWhere("r", " JOIN resource_versions v ON v.seq = r.seq", types, allTypes(q), q.Filters)
+	if err != nil {
 		return nil, err
 	}
 	if c != nil {
-		s.keyset("r", keys, *c)
+		s.keyset(order, keys, *c)
 	}
-	s.orderBy("r", keys, c != nil && c.Backward)
+	s.orderBy(order, keys, c != nil && c.Backward)
 	s.w(" LIMIT ")
 	s.arg(limit)
 	return keys, nil
@@ -86,7 +87,8 @@ func (s *sqlBuilder) typeCond(r string, types []string) {
 // countSQL writes a COUNT of all matches of q.
 func (s *sqlBuilder) countSQL(q *search.Query) error {
 	s.w("SELECT COUNT(*)")
-	return s.fromWhere("r", "", searchTypes(q), allTypes(q), q.Filters)
+	_, err := s.fromWhere("r", "", searchTypes(q), allTypes(q), q.Filters)
+	return err
 }
 
 // Search implements store.Tx.
@@ -109,7 +111,12 @@ func (t *tx) Search(ctx context.Context, req store.SearchRequest) (store.SearchP
 		}
 		cur = &c
 	}
+	broad, err := t.probeHas(ctx, req)
+	if err != nil {
+		return page, err
+	}
 	b := t.builder(ctx, t.now, req.Registry)
+	b.broadHas = broad
 	keys, err := b.matchSQL(q, cur, req.Count+1)
 	if err != nil {
 		return page, err
@@ -141,6 +148,7 @@ func (t *tx) Search(ctx context.Context, req store.SearchRequest) (store.SearchP
 	}
 	if req.Total {
 		cb := t.builder(ctx, t.now, req.Registry)
+		cb.broadHas = broad
 		if err := cb.countSQL(q); err != nil {
 			return page, err
 		}
@@ -196,4 +204,37 @@ func (t *tx) scanMatches(ctx context.Context, b *sqlBuilder, keys []sortKey) ([]
 // errTooManyIncluded is returned when includes exceed the page's bound.
 func errTooManyIncluded(limit int) error {
 	return fhir.Errorf(fhir.IssueTooCostly, "the _include and _revinclude parameters add more than %d resources to one page; use a smaller _count", limit)
+}
+
+// probeHas decides how each top-level reverse chain of the query is
+// planned: collecting the referring matches first is fast when they are
+// few, and testing each candidate is fast when they are many (the first
+// page is then found among the first candidates). It counts the referring
+// driver's index rows up to BroadHasLimit to tell.
+func (t *tx) probeHas(ctx context.Context, req store.SearchRequest) (map[*search.Has]bool, error) {
+	var broad map[*search.Has]bool
+	for i := range req.Query.Filters {
+		h := req.Query.Filters[i].Has
+		if h == nil {
+			continue
+		}
+		b := t.builder(ctx, t.now, req.Registry)
+		ok, err := b.hasProbe(h)
+		if err != nil {
+			return nil, err
+		}
+		n := BroadHasLimit
+		if ok {
+			if n, err = t.count(ctx, b.b.String(), b.args...); err != nil {
+				return nil, fmt.Errorf("search: %w", err)
+			}
+		}
+		if n >= BroadHasLimit {
+			if broad == nil {
+				broad = map[*search.Has]bool{}
+			}
+			broad[h] = true
+		}
+	}
+	return broad, nil
 }

@@ -24,7 +24,7 @@ func (s *sqlBuilder) chainCond(x string, f *search.Filter) error {
 		s.w("(", x, ".target_type = ")
 		s.arg(t.typ)
 		s.w(" AND ", x, ".target_id IN (SELECT ", r2, ".res_id")
-		if err := s.fromWhere(r2, "", []string{t.typ}, false, []search.Filter{inner}); err != nil {
+		if _, err := s.fromWhere(r2, "", []string{t.typ}, false, []search.Filter{inner}); err != nil {
 			return err
 		}
 		s.w("))")
@@ -65,11 +65,14 @@ func (s *sqlBuilder) chainTargets(f *search.Filter) []chainTarget {
 // references through h.Ref and that matches h.Filter. The referring
 // matches are found first, then their references through the rid index.
 func (s *sqlBuilder) has(r string, types []string, h *search.Has) error {
+	if s.broadHas[h] {
+		return s.broadHasCond(r, h)
+	}
 	x := s.newAlias("x")
 	r2 := s.newAlias("r")
 	m := s.newAlias("m")
 	s.w(r, ".res_id IN (SELECT ", x, ".target_id FROM (SELECT ", r2, ".rid AS rid")
-	if err := s.fromWhere(r2, "", []string{h.Type}, false, []search.Filter{h.Filter}); err != nil {
+	if _, err := s.fromWhere(r2, "", []string{h.Type}, false, []search.Filter{h.Filter}); err != nil {
 		return err
 	}
 	s.w(") ", m, " ", s.join, " idx_ref ", x, " ON ", x, ".rid = ", m, ".rid WHERE ")
@@ -80,5 +83,24 @@ func (s *sqlBuilder) has(r string, types []string, h *search.Has) error {
 	for _, t := range types {
 		s.args = append(s.args, t)
 	}
+	return nil
+}
+
+// broadHasCond writes a reverse chain as a test of one candidate r: some
+// current resource of type h.Type references r through h.Ref and matches
+// h.Filter. The references to r are few; the referring matches may be
+// many, which is why this form is chosen for them (see probeHas).
+func (s *sqlBuilder) broadHasCond(r string, h *search.Has) error {
+	x := s.newAlias("x")
+	r2 := s.newAlias("r")
+	s.w("EXISTS (SELECT 1 FROM idx_ref ", x, " JOIN resources ", r2, " ON ", r2, ".rid = ", x, ".rid WHERE ")
+	if err := s.pidCond(x+".pid", []string{h.Type}, h.Ref.Code); err != nil {
+		return err
+	}
+	s.w(" AND ", x, ".target_id = ", r, ".res_id AND ", x, ".target_type = ", r, ".res_type AND ", r2, ".deleted = 0 AND ")
+	if err := s.filter(r2, []string{h.Type}, &h.Filter); err != nil {
+		return err
+	}
+	s.w(")")
 	return nil
 }

@@ -10,8 +10,11 @@ import (
 // _lastUpdated are conditions on the resource row). Lower ranks are more
 // selective by nature: a reference or a code names few resources, a date
 // range many.
-func driverRank(f *search.Filter) int {
+func (s *sqlBuilder) driverRank(f *search.Filter) int {
 	if f.Has != nil {
+		if s.broadHas[f.Has] {
+			return 0
+		}
 		return 3
 	}
 	if f.Param == nil {
@@ -45,10 +48,10 @@ func driverRank(f *search.Filter) int {
 
 // pickDriver returns the index of the filter that selects the candidates,
 // or -1 when none can and the resources of the types are scanned.
-func pickDriver(filters []search.Filter) int {
+func (s *sqlBuilder) pickDriver(filters []search.Filter) int {
 	best, rank := -1, 0
 	for i := range filters {
-		if r := driverRank(&filters[i]); r > 0 && (best < 0 || r < rank) {
+		if r := s.driverRank(&filters[i]); r > 0 && (best < 0 || r < rank) {
 			best, rank = i, r
 		}
 	}
@@ -63,9 +66,12 @@ func pickDriver(filters []search.Filter) int {
 // scanning the resources instead); the other filters test each candidate
 // through the rid indexes. Without one, the resources of the types are
 // scanned in rid order. all is true for a system search over every type
-// (no type condition).
-func (s *sqlBuilder) fromWhere(r, join string, types []string, all bool, filters []search.Filter) error {
-	d := pickDriver(filters)
+// (no type condition). It returns the alias whose rid column to order by:
+// the candidate set's when there is one (SQLite then reads the candidates
+// in rid order from the index and stops at the page's end), else r.
+func (s *sqlBuilder) fromWhere(r, join string, types []string, all bool, filters []search.Filter) (string, error) {
+	order := r
+	d := s.pickDriver(filters)
 	if d >= 0 && filters[d].Has != nil {
 		// The resources the reverse chain names, by (type, id).
 		m := s.newAlias("m")
@@ -74,7 +80,7 @@ func (s *sqlBuilder) fromWhere(r, join string, types []string, all bool, filters
 		s.typeCond(rr, types)
 		s.w(" AND ")
 		if err := s.has(rr, types, filters[d].Has); err != nil {
-			return err
+			return "", err
 		}
 		s.w(") ", m, " ", s.join, " resources ", r, " ON ", r, ".rid = ", m, ".rid", join, " WHERE ")
 	} else if d >= 0 {
@@ -82,11 +88,17 @@ func (s *sqlBuilder) fromWhere(r, join string, types []string, all bool, filters
 		x := s.newAlias("x")
 		tb, err := filterTable(&filters[d])
 		if err != nil {
-			return err
+			return "", err
 		}
-		s.w(" FROM (SELECT DISTINCT ", x, ".rid AS rid FROM ", tb.name, " ", x, " WHERE ")
+		distinct := "DISTINCT "
+		if oneRowPerResource(&filters[d], len(types)) {
+			// Without DISTINCT the subquery is flattened into the join and
+			// read in index order, which is rid order.
+			distinct, order = "", m
+		}
+		s.w(" FROM (SELECT ", distinct, x, ".rid AS rid FROM ", tb.name, " ", x, " WHERE ")
 		if err := s.rowCond(x, types, &filters[d]); err != nil {
-			return err
+			return "", err
 		}
 		s.w(") ", m, " ", s.join, " resources ", r, " ON ", r, ".rid = ", m, ".rid", join, " WHERE ")
 	} else {
@@ -104,8 +116,54 @@ func (s *sqlBuilder) fromWhere(r, join string, types []string, all bool, filters
 		}
 		s.w(" AND ")
 		if err := s.filter(r, types, &filters[i]); err != nil {
-			return err
+			return "", err
 		}
 	}
-	return nil
+	return order, nil
+}
+
+// oneRowPerResource reports whether a driver filter's index rows name each
+// resource at most once and in rid order: one value fixing every column of
+// the index key but rid (a token's system and code; a reference's type and
+// id), for one resource type.
+func oneRowPerResource(f *search.Filter, types int) bool {
+	if types != 1 || len(f.Values) != 1 || f.Modifier != search.ModifierNone || f.Chain != nil || f.Param == nil {
+		return false
+	}
+	v := &f.Values[0]
+	switch f.Param.Type {
+	case search.TypeToken:
+		return v.HasSystem && v.Code != "" && f.Param.Code != "_id"
+	case search.TypeReference:
+		return v.RefURL == "" && v.RefID != "" && refType(f, v) != ""
+	}
+	return false
+}
+
+// BroadHasLimit is the number of referring matches from which a reverse
+// chain is tested per candidate instead of collected first. Tests lower it
+// to exercise both plans.
+var BroadHasLimit = 2000
+
+// hasProbe writes a statement counting the index rows that would drive
+// h's referring search, up to BroadHasLimit; ok is false when that search
+// has no driver (it is then broad by nature).
+func (s *sqlBuilder) hasProbe(h *search.Has) (ok bool, err error) {
+	filters := []search.Filter{h.Filter}
+	d := s.pickDriver(filters)
+	if d < 0 || filters[d].Has != nil {
+		return false, nil
+	}
+	tb, err := filterTable(&filters[d])
+	if err != nil {
+		return false, err
+	}
+	s.w("SELECT COUNT(*) FROM (SELECT 1 FROM ", tb.name, " x WHERE ")
+	if err := s.rowCond("x", []string{h.Type}, &filters[d]); err != nil {
+		return false, err
+	}
+	s.w(" LIMIT ")
+	s.arg(BroadHasLimit)
+	s.w(") p")
+	return true, nil
 }

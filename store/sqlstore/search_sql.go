@@ -29,6 +29,9 @@ type sqlBuilder struct {
 	// join is the keyword joining a candidate set to the resources
 	// (see Dialect.ForceJoinOrder).
 	join string
+	// broadHas marks reverse chains whose referring matches are too many
+	// to collect first (see probeHas): they are tested per candidate.
+	broadHas map[*search.Has]bool
 }
 
 func (s *sqlBuilder) w(parts ...string) {
@@ -273,11 +276,22 @@ func (s *sqlBuilder) tokenValue(x string, v *search.Value) {
 	}
 }
 
-func (s *sqlBuilder) refValue(x string, f *search.Filter, v *search.Value) error {
-	typ := v.RefType
-	if f.TargetType != "" {
-		typ = f.TargetType
+// refType returns the target type a reference value names: its own, the
+// :[type] modifier's, or the parameter's only target type ("" when open).
+func refType(f *search.Filter, v *search.Value) string {
+	switch {
+	case f.TargetType != "":
+		return f.TargetType
+	case v.RefType != "":
+		return v.RefType
+	case len(f.Param.Targets) == 1 && f.Param.Targets[0] != "Resource":
+		return f.Param.Targets[0]
 	}
+	return ""
+}
+
+func (s *sqlBuilder) refValue(x string, f *search.Filter, v *search.Value) error {
+	typ := refType(f, v)
 	switch {
 	case v.RefURL != "" && v.RefID == "":
 		id := v.RefURL
