@@ -16,15 +16,11 @@ func (h *Handler) everything(w http.ResponseWriter, r *http.Request, c *call) er
 		v := strings.Join(vs, ",")
 		switch k {
 		case "_type":
-			for _, t := range strings.Split(v, ",") {
-				if t = strings.TrimSpace(t); t == "" {
-					continue
-				}
-				if !h.cfg.Service.IsResourceType(t) {
-					return fhir.Errorf(fhir.IssueInvalid, "_type names %q, which is not a FHIR R4 resource type", t)
-				}
-				opts.Types = append(opts.Types, t)
+			types, err := h.parseTypes(v)
+			if err != nil {
+				return err
 			}
+			opts.Types = append(opts.Types, types...)
 		case "_since":
 			t, err := parseInstant("_since", v)
 			if err != nil {

@@ -35,15 +35,11 @@ func (h *Handler) exportKickoff(w http.ResponseWriter, r *http.Request, c *call)
 				return fhir.Errorf(fhir.IssueNotSupported, "_outputFormat=%s: only application/fhir+ndjson is offered", v)
 			}
 		case "_type":
-			for _, t := range strings.Split(v, ",") {
-				if t = strings.TrimSpace(t); t == "" {
-					continue
-				}
-				if !h.cfg.Service.IsResourceType(t) {
-					return fhir.Errorf(fhir.IssueInvalid, "_type names %q, which is not a FHIR R4 resource type", t)
-				}
-				req.Types = append(req.Types, t)
+			types, err := h.parseTypes(v)
+			if err != nil {
+				return err
 			}
+			req.Types = append(req.Types, types...)
 		case "_since":
 			t, err := parseInstant("_since", v)
 			if err != nil {
@@ -133,4 +129,20 @@ func (h *Handler) exportFile(w http.ResponseWriter, r *http.Request, c *call) er
 	w.Header().Set("Content-Length", strconv.FormatInt(st.Size(), 10))
 	http.ServeContent(w, r, "", st.ModTime(), f)
 	return nil
+}
+
+// parseTypes reads a comma-separated _type list of an operation; a name
+// that is not a resource type is a 400.
+func (h *Handler) parseTypes(v string) ([]string, error) {
+	var out []string
+	for _, t := range strings.Split(v, ",") {
+		if t = strings.TrimSpace(t); t == "" {
+			continue
+		}
+		if !h.cfg.Service.IsResourceType(t) {
+			return nil, fhir.Errorf(fhir.IssueInvalid, "_type names %q, which is not a FHIR R4 resource type", t)
+		}
+		out = append(out, t)
+	}
+	return out, nil
 }

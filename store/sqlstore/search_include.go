@@ -158,22 +158,15 @@ func (t *tx) includeReverse(ctx context.Context, reg *search.Registry, inc searc
 	return out, nil
 }
 
-// pidsIn writes " AND col IN (…)" with the numbers of the given parameters
-// of typ.
+// pidsIn writes " AND " and the condition that col holds the number of
+// one of the given parameters of typ.
 func (s *sqlBuilder) pidsIn(col, typ string, codes []string) error {
-	s.w(" AND ", col, " IN (")
+	keys := make([]paramKey, len(codes))
 	for i, c := range codes {
-		pid, err := s.pid(typ, c)
-		if err != nil {
-			return err
-		}
-		if i > 0 {
-			s.w(", ")
-		}
-		s.arg(pid)
+		keys[i] = paramKey{typ, c}
 	}
-	s.w(")")
-	return nil
+	s.w(" AND ")
+	return s.pidIn(col, keys)
 }
 
 func (t *tx) scanFound(ctx context.Context, b *sqlBuilder) ([]found, error) {

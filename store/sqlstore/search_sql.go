@@ -54,18 +54,23 @@ func (s *sqlBuilder) newAlias(prefix string) string {
 // pidCond writes the condition that column col holds the number of
 // parameter code of one of types.
 func (s *sqlBuilder) pidCond(col string, types []string, code string) error {
-	if len(types) == 1 {
-		pid, err := s.pid(types[0], code)
-		if err != nil {
-			return err
-		}
-		s.w(col, " = ")
-		s.arg(pid)
-		return nil
+	keys := make([]paramKey, len(types))
+	for i, t := range types {
+		keys[i] = paramKey{t, code}
 	}
-	s.w(col, " IN (")
-	for i, typ := range types {
-		pid, err := s.pid(typ, code)
+	return s.pidIn(col, keys)
+}
+
+// pidIn writes the condition that column col holds the number of one of
+// the parameters keys.
+func (s *sqlBuilder) pidIn(col string, keys []paramKey) error {
+	if len(keys) == 1 {
+		s.w(col, " = ")
+	} else {
+		s.w(col, " IN (")
+	}
+	for i, k := range keys {
+		pid, err := s.pid(k.typ, k.code)
 		if err != nil {
 			return err
 		}
@@ -74,7 +79,9 @@ func (s *sqlBuilder) pidCond(col string, types []string, code string) error {
 		}
 		s.arg(pid)
 	}
-	s.w(")")
+	if len(keys) != 1 {
+		s.w(")")
+	}
 	return nil
 }
 
@@ -488,13 +495,22 @@ func (s *sqlBuilder) numberValue(col string, v *search.Value) error {
 	return nil
 }
 
+// alwaysPresent writes the condition :missing puts on an element every
+// resource has (id, meta.lastUpdated) and reports whether f is :missing.
+func (s *sqlBuilder) alwaysPresent(f *search.Filter) bool {
+	if f.Modifier != search.ModifierMissing {
+		return false
+	}
+	if f.Missing {
+		s.w("1 = 0")
+	} else {
+		s.w("1 = 1")
+	}
+	return true
+}
+
 func (s *sqlBuilder) idFilter(r string, f *search.Filter) error {
-	if f.Modifier == search.ModifierMissing {
-		if f.Missing {
-			s.w("1 = 0")
-		} else {
-			s.w("1 = 1")
-		}
+	if s.alwaysPresent(f) {
 		return nil
 	}
 	if f.Modifier == search.ModifierNot {
@@ -516,12 +532,7 @@ func (s *sqlBuilder) idFilter(r string, f *search.Filter) error {
 }
 
 func (s *sqlBuilder) lastUpdatedFilter(r string, f *search.Filter) error {
-	if f.Modifier == search.ModifierMissing {
-		if f.Missing {
-			s.w("1 = 0")
-		} else {
-			s.w("1 = 1")
-		}
+	if s.alwaysPresent(f) {
 		return nil
 	}
 	s.w("(")
