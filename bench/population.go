@@ -103,7 +103,10 @@ feed:
 	if firstErr != nil {
 		return int(total.Load()), firstErr
 	}
-	return int(total.Load()), ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return int(total.Load()), err
+	}
+	return int(total.Load()), svc.Store().Analyze(ctx)
 }
 
 // readBundle reads a JSON (optionally gzipped) Bundle.

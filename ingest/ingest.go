@@ -137,6 +137,11 @@ func (im *Importer) Import(ctx context.Context, paths []string) (Summary, error)
 		err = readErr
 	}
 	r.sum.Duration = time.Since(start)
+	if err == nil && r.sum.Resources > 0 {
+		// Fresh planner statistics for the new data (not counted in the
+		// rate, which measures loading).
+		err = im.Service.Store().Analyze(ctx)
+	}
 	if im.Progress != nil {
 		im.Progress.Done()
 	}

@@ -216,6 +216,12 @@ type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	// Ping reports whether the database answers (for /readyz).
 	Ping(ctx context.Context) error
+	// Analyze refreshes the database's query planner statistics. Bulk
+	// loads call it when they finish: without statistics PostgreSQL plans
+	// searches over freshly loaded data badly (seconds instead of
+	// milliseconds). Backends whose plans do not depend on statistics do
+	// nothing.
+	Analyze(ctx context.Context) error
 	// Dialect names the backend: "sqlite" or "postgres".
 	Dialect() string
 	Close() error

@@ -38,6 +38,7 @@ func Dialect() *sqlstore.Dialect {
 		LockRowSQL:       `SELECT 1 FROM resources WHERE res_type = ? AND res_id = ? FOR UPDATE`,
 		MigrationLockSQL: `SELECT pg_advisory_xact_lock(7363462020)`,
 		ForUpdate:        ` FOR UPDATE OF r`,
+		AnalyzeSQL:       `ANALYZE`,
 		ReadTx:           &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
 		WriteTx:          &sql.TxOptions{Isolation: sql.LevelReadCommitted},
 		IsRetryable: func(err error) bool {

@@ -49,6 +49,8 @@ type Dialect struct {
 	// statistics it would rather scan every resource of the type. Other
 	// planners choose well with a plain JOIN.
 	ForceJoinOrder bool
+	// AnalyzeSQL, when set, refreshes planner statistics (Store.Analyze).
+	AnalyzeSQL string
 	// MigrationLockSQL, when set, is run inside the migration transaction so
 	// that two nodes starting together do not migrate at once.
 	MigrationLockSQL string

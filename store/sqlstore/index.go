@@ -104,16 +104,8 @@ type indexed struct {
 	idx store.Index
 }
 
-// writeIndex inserts the entries of the given resources, which must have
+// writeIndexed inserts the entries of the given resources, which must have
 // none yet. Parameters are numbered on first use (see pid).
-func (t *tx) writeIndex(ctx context.Context, typ string, rids []int64, idxs []store.Index) error {
-	items := make([]indexed, len(rids))
-	for i := range rids {
-		items[i] = indexed{typ, rids[i], idxs[i]}
-	}
-	return t.writeIndexed(ctx, items)
-}
-
 func (t *tx) writeIndexed(ctx context.Context, items []indexed) error {
 	sets := make(map[*indexTable]*rows, len(indexTables))
 	set := func(tb *indexTable) *rows {

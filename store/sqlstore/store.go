@@ -46,6 +46,17 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Analyze implements store.Store.
+func (s *Store) Analyze(ctx context.Context) error {
+	if s.d.AnalyzeSQL == "" {
+		return nil
+	}
+	if _, err := s.writer.ExecContext(ctx, s.d.AnalyzeSQL); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	return nil
+}
+
 // Close implements store.Store.
 func (s *Store) Close() error {
 	err := s.writer.Close()
@@ -100,6 +111,9 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 		return err
 	}
 	if err = t.flush(ctx); err != nil {
+		return err
+	}
+	if err = t.flushIndexQueue(ctx); err != nil {
 		return err
 	}
 	if err = sqltx.Commit(); err != nil {

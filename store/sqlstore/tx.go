@@ -25,6 +25,10 @@ type tx struct {
 	// holds the numbers this transaction assigned (cached after commit).
 	params  *paramIDs
 	newPids map[paramKey]int64
+	// idxQueue holds index entries of this transaction's writes not yet
+	// inserted (dialects without BatchWrites): they go out together, in
+	// multi-row statements, before the next read and before commit.
+	idxQueue []indexed
 }
 
 func (t *tx) Now() time.Time { return t.now }
@@ -77,9 +81,14 @@ func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error
 }
 
 func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	// A read sees the transaction's own writes: send them first.
 	if !t.pending.empty() {
-		// A read sees the transaction's own writes: send them first.
 		if err := t.flush(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if len(t.idxQueue) > 0 {
+		if err := t.flushIndexQueue(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -225,10 +234,25 @@ func (t *tx) Put(ctx context.Context, v store.Version, idx store.Index) (store.V
 	if v.Deleted {
 		return v, nil
 	}
-	if err := t.writeIndex(ctx, v.Type, []int64{rid}, []store.Index{idx}); err != nil {
-		return v, err
+	// An update above read through t.query, which sent the queue, so the
+	// entries cleared there cannot be queued ones.
+	t.idxQueue = append(t.idxQueue, indexed{v.Type, rid, idx})
+	if len(t.idxQueue) >= maxIndexQueue {
+		if err := t.flushIndexQueue(ctx); err != nil {
+			return v, err
+		}
 	}
 	return v, nil
+}
+
+// maxIndexQueue bounds the resources whose entries wait in idxQueue.
+const maxIndexQueue = 256
+
+// flushIndexQueue inserts the queued index entries.
+func (t *tx) flushIndexQueue(ctx context.Context) error {
+	items := t.idxQueue
+	t.idxQueue = nil // pid lookups below read through t.query
+	return t.writeIndexed(ctx, items)
 }
 
 const insertVersionSQL = `INSERT INTO resource_versions (res_type, res_id, version_id, last_updated, method, deleted, body)
