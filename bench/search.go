@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -35,6 +37,9 @@ type SearchOptions struct {
 	Duration time.Duration
 	Seed     uint64
 	Log      io.Writer
+	// CPUProfile, when set, names a file for a CPU profile of the timed
+	// searches.
+	CPUProfile string
 }
 
 // ShapeResult is the latency of one query shape.
@@ -98,6 +103,17 @@ func Search(ctx context.Context, o SearchOptions) (SearchResult, error) {
 	res.Resources = n
 	srv := httptest.NewServer(o.Handler)
 	defer srv.Close()
+	if o.CPUProfile != "" {
+		f, err := os.Create(o.CPUProfile)
+		if err != nil {
+			return res, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return res, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.Clients * 2}}
 	shapes := s.shapes()
 	rnd := rand.New(rand.NewPCG(o.Seed, 2))

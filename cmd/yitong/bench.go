@@ -97,6 +97,7 @@ func (c *benchCmd) search(ctx context.Context, args []string) error {
 	samples := fs.Int("samples", 200, "timed searches per query shape")
 	clients := fs.Int("clients", 8, "concurrent clients in the throughput phase")
 	duration := fs.Duration("duration", 10*time.Second, "length of the throughput phase")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the searches (not of loading) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -128,7 +129,7 @@ func (c *benchCmd) search(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		res, err := c.searchOne(ctx, st, d.name, *dir, *copies, bench.SearchOptions{Samples: *samples, Clients: *clients, Duration: *duration, Log: c.stderr}, log)
+		res, err := c.searchOne(ctx, st, d.name, *dir, *copies, bench.SearchOptions{Samples: *samples, Clients: *clients, Duration: *duration, Log: c.stderr, CPUProfile: *cpuprofile}, log)
 		if err = errors.Join(err, closeFn()); err != nil {
 			return err
 		}

@@ -38,9 +38,12 @@ func Dialect() *sqlstore.Dialect {
 		LockRowSQL:       `SELECT 1 FROM resources WHERE res_type = ? AND res_id = ? FOR UPDATE`,
 		MigrationLockSQL: `SELECT pg_advisory_xact_lock(7363462020)`,
 		ForUpdate:        ` FOR UPDATE OF r`,
-		AnalyzeSQL:       `ANALYZE`,
-		ReadTx:           &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
-		WriteTx:          &sql.TxOptions{Isolation: sql.LevelReadCommitted},
+		// VACUUM also sets the visibility map, without which index-only
+		// scans of freshly loaded tables read the heap.
+		AnalyzeSQL:   `VACUUM (ANALYZE)`,
+		PerRowSuffix: ` OFFSET 0`,
+		ReadTx:       &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
+		WriteTx:      &sql.TxOptions{Isolation: sql.LevelReadCommitted},
 		IsRetryable: func(err error) bool {
 			var pe *pgconn.PgError
 			// 40001 serialization_failure, 40P01 deadlock_detected

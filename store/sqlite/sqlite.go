@@ -56,6 +56,10 @@ var pragmas = []string{
 	"PRAGMA foreign_keys = OFF",
 	"PRAGMA cache_size = -65536", // 64 MiB of page cache per connection
 	"PRAGMA temp_store = MEMORY",
+	// Read pages straight from a memory map instead of copying each
+	// through read(): searches touch many pages of a large database.
+	// Writes still go through the journal, so durability is unchanged.
+	"PRAGMA mmap_size = 1073741824",
 }
 
 func init() {

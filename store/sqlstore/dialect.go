@@ -49,6 +49,10 @@ type Dialect struct {
 	// statistics it would rather scan every resource of the type. Other
 	// planners choose well with a plain JOIN.
 	ForceJoinOrder bool
+	// PerRowSuffix, when set, is appended to a subquery that must run once
+	// per outer row instead of being turned into a join over all its rows
+	// (PostgreSQL: " OFFSET 0", which its planner cannot pull up).
+	PerRowSuffix string
 	// AnalyzeSQL, when set, refreshes planner statistics (Store.Analyze).
 	AnalyzeSQL string
 	// MigrationLockSQL, when set, is run inside the migration transaction so

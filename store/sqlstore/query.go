@@ -91,8 +91,11 @@ func (t *tx) ListCurrent(ctx context.Context, q store.CurrentQuery) ([]store.Ver
 		args = append(args, q.Since.UTC().UnixMicro())
 	}
 	if q.AfterType != "" {
-		b.WriteString(" AND (r.res_type > ? OR (r.res_type = ? AND r.res_id > ?))")
-		args = append(args, q.AfterType, q.AfterType, q.AfterID)
+		// A row-value comparison, which both databases answer from the
+		// (res_type, res_id) index; the equivalent OR made PostgreSQL sort
+		// every resource for each page.
+		b.WriteString(" AND (r.res_type, r.res_id) > (?, ?)")
+		args = append(args, q.AfterType, q.AfterID)
 	}
 	b.WriteString(" ORDER BY r.res_type, r.res_id LIMIT ?")
 	args = append(args, q.Count)

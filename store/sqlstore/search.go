@@ -27,6 +27,7 @@ func (t *tx) builder(ctx context.Context, now time.Time, reg *search.Registry) *
 		lookup: reg.Lookup,
 		now:    now,
 		join:   t.d.joinKeyword(),
+		perRow: t.d.PerRowSuffix,
 	}
 }
 
@@ -152,7 +153,7 @@ func (t *tx) Search(ctx context.Context, req store.SearchRequest) (store.SearchP
 		if err := cb.countSQL(q); err != nil {
 			return page, err
 		}
-		if page.Total, err = t.count(ctx, cb.b.String(), cb.args...); err != nil {
+		if page.Total, err = t.countOnce(ctx, cb.b.String(), cb.args...); err != nil {
 			return page, fmt.Errorf("search count: %w", err)
 		}
 	}
@@ -167,7 +168,7 @@ func (t *tx) Search(ctx context.Context, req store.SearchRequest) (store.SearchP
 // scanMatches runs a match statement and returns the versions, each row's
 // sort values and rid.
 func (t *tx) scanMatches(ctx context.Context, b *sqlBuilder, keys []sortKey) ([]store.Version, [][]any, []int64, error) {
-	rows, err := t.query(ctx, b.b.String(), b.args...)
+	rows, err := t.queryOnce(ctx, b.b.String(), b.args...)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("search: %w", err)
 	}
@@ -225,7 +226,7 @@ func (t *tx) probeHas(ctx context.Context, req store.SearchRequest) (map[*search
 		}
 		n := BroadHasLimit
 		if ok {
-			if n, err = t.count(ctx, b.b.String(), b.args...); err != nil {
+			if n, err = t.countOnce(ctx, b.b.String(), b.args...); err != nil {
 				return nil, fmt.Errorf("search: %w", err)
 			}
 		}

@@ -101,6 +101,6 @@ func (s *sqlBuilder) broadHasCond(r string, h *search.Has) error {
 	if err := s.filter(r2, []string{h.Type}, &h.Filter); err != nil {
 		return err
 	}
-	s.w(")")
+	s.w(s.perRow, ")")
 	return nil
 }

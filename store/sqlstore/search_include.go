@@ -170,7 +170,7 @@ func (s *sqlBuilder) pidsIn(col, typ string, codes []string) error {
 }
 
 func (t *tx) scanFound(ctx context.Context, b *sqlBuilder) ([]found, error) {
-	rows, err := t.query(ctx, b.b.String(), b.args...)
+	rows, err := t.queryOnce(ctx, b.b.String(), b.args...)
 	if err != nil {
 		return nil, fmt.Errorf("include: %w", err)
 	}

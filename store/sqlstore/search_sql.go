@@ -32,6 +32,8 @@ type sqlBuilder struct {
 	// broadHas marks reverse chains whose referring matches are too many
 	// to collect first (see probeHas): they are tested per candidate.
 	broadHas map[*search.Has]bool
+	// perRow is Dialect.PerRowSuffix.
+	perRow string
 }
 
 func (s *sqlBuilder) w(parts ...string) {

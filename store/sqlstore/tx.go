@@ -103,6 +103,41 @@ func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error
 	return s.QueryContext(ctx, args...)
 }
 
+// queryOnce runs a statement that is unlikely to run again in this
+// transaction (a search's SQL depends on its parameters) without preparing
+// it first: on PostgreSQL a prepared statement costs a round trip of its
+// own.
+func (t *tx) queryOnce(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if !t.pending.empty() {
+		if err := t.flush(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if len(t.idxQueue) > 0 {
+		if err := t.flushIndexQueue(ctx); err != nil {
+			return nil, err
+		}
+	}
+	ctx, err := t.stmtContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return t.tx.QueryContext(ctx, t.d.rebind(q), args...)
+}
+
+// countOnce runs a COUNT statement with queryOnce.
+func (t *tx) countOnce(ctx context.Context, q string, args ...any) (int, error) {
+	rows, err := t.queryOnce(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if rows.Next() {
+		err = rows.Scan(&n)
+	}
+	return n, errors.Join(err, rows.Err(), rows.Close())
+}
+
 const versionCols = `v.seq, v.res_type, v.res_id, v.version_id, v.last_updated, v.method, v.deleted, v.body`
 
 func scanVersion(sc interface{ Scan(...any) error }) (store.Version, error) {

@@ -1,8 +1,8 @@
 -- Search: every resource gets an integer key (rid, the seq of its first
 -- version, stable for its lifetime) and the index tables below, keyed by rid
 -- and by a small integer per (resource type, search parameter). Each index
--- table has a b-tree on its lookup key and one on rid, which serves
--- replacing a resource's entries.
+-- table has a b-tree on its lookup key and one on (rid, pid), which serves
+-- replacing a resource's entries and testing one resource's values.
 ALTER TABLE resources ADD COLUMN rid BIGINT;
 UPDATE resources r SET rid = v.seq FROM resource_versions v
     WHERE v.res_type = r.res_type AND v.res_id = r.res_id AND v.version_id = 1;
@@ -40,7 +40,7 @@ CREATE TABLE idx_string (
     exact TEXT    COLLATE "C" NOT NULL,
     PRIMARY KEY (pid, value, rid, exact)
 );
-CREATE INDEX idx_string_rid ON idx_string (rid);
+CREATE INDEX idx_string_rid ON idx_string (rid, pid);
 
 CREATE TABLE idx_token (
     pid    INTEGER NOT NULL,
@@ -49,7 +49,7 @@ CREATE TABLE idx_token (
     rid    BIGINT  NOT NULL,
     PRIMARY KEY (pid, code, system, rid)
 );
-CREATE INDEX idx_token_rid ON idx_token (rid);
+CREATE INDEX idx_token_rid ON idx_token (rid, pid);
 
 -- reference: a local target (type, id), or type '' and the absolute URL or
 -- canonical as id.
@@ -60,7 +60,7 @@ CREATE TABLE idx_ref (
     rid         BIGINT  NOT NULL,
     PRIMARY KEY (pid, target_id, target_type, rid)
 );
-CREATE INDEX idx_ref_rid ON idx_ref (rid);
+CREATE INDEX idx_ref_rid ON idx_ref (rid, pid);
 
 -- date: the range [lo, hi] in Unix microseconds UTC that the value covers.
 CREATE TABLE idx_date (
@@ -70,7 +70,7 @@ CREATE TABLE idx_date (
     rid BIGINT  NOT NULL,
     PRIMARY KEY (pid, lo, hi, rid)
 );
-CREATE INDEX idx_date_rid ON idx_date (rid);
+CREATE INDEX idx_date_rid ON idx_date (rid, pid);
 
 CREATE TABLE idx_number (
     pid   INTEGER NOT NULL,
@@ -78,7 +78,7 @@ CREATE TABLE idx_number (
     rid   BIGINT  NOT NULL,
     PRIMARY KEY (pid, value, rid)
 );
-CREATE INDEX idx_number_rid ON idx_number (rid);
+CREATE INDEX idx_number_rid ON idx_number (rid, pid);
 
 -- quantity: one row as recorded and, for UCUM units with a canonical form,
 -- one more in canonical units.
@@ -90,7 +90,7 @@ CREATE TABLE idx_quantity (
     rid    BIGINT  NOT NULL,
     PRIMARY KEY (pid, code, system, value, rid)
 );
-CREATE INDEX idx_quantity_rid ON idx_quantity (rid);
+CREATE INDEX idx_quantity_rid ON idx_quantity (rid, pid);
 
 CREATE TABLE idx_uri (
     pid INTEGER NOT NULL,
@@ -98,4 +98,4 @@ CREATE TABLE idx_uri (
     rid BIGINT  NOT NULL,
     PRIMARY KEY (pid, uri, rid)
 );
-CREATE INDEX idx_uri_rid ON idx_uri (rid);
+CREATE INDEX idx_uri_rid ON idx_uri (rid, pid);

@@ -17,5 +17,5 @@ CREATE TABLE idx_composite (
     rid      BIGINT  NOT NULL,
     PRIMARY KEY (pid, a_code, a_system, b_code, b_system, num, num2, lo, hi, rid)
 );
-CREATE INDEX idx_composite_rid ON idx_composite (rid);
+CREATE INDEX idx_composite_rid ON idx_composite (rid, pid);
 UPDATE search_state SET reindex_from = 0 WHERE EXISTS (SELECT 1 FROM resources);
