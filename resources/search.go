@@ -44,7 +44,7 @@ func (s *Service) Search(ctx context.Context, typ string, values url.Values, opt
 		return nil, fhir.Errorf(fhir.IssueNotSupported, "%q is not a FHIR R4 resource type", typ).WithStatus(404)
 	}
 	reg := s.Registry()
-	q, err := search.Parse(typ, values, search.ParseOptions{Registry: reg, Lenient: opts.Lenient, MaxCount: s.limits.MaxHistoryCount, DefaultCount: s.limits.DefaultHistoryCount})
+	q, err := search.Parse(typ, values, search.ParseOptions{Registry: reg, Lenient: opts.Lenient, MaxCount: s.limits.MaxHistoryCount})
 	if err != nil {
 		return nil, err
 	}
