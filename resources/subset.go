@@ -9,6 +9,17 @@ import (
 // _elements), per the R4 search rules.
 var subsettedTag = map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "SUBSETTED"}
 
+// Subsets reports whether q's _summary or _elements leave elements out of
+// the resources returned (when false, stored bodies can be sent as they
+// are).
+func Subsets(q *search.Query) bool {
+	switch q.Summary {
+	case search.SummaryTrue, search.SummaryText, search.SummaryData:
+		return true
+	}
+	return len(q.Elements) > 0
+}
+
 // Subset returns res reduced as q's _summary and _elements ask: summary
 // elements only (true), text with id, meta and required elements (text),
 // everything but text (data), or the listed elements with id, meta and

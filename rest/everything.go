@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -39,11 +40,8 @@ func (h *Handler) everything(w http.ResponseWriter, r *http.Request, c *call) er
 	base := baseURL(r)
 	entries := make([]any, 0, len(vs))
 	for _, v := range vs {
-		res, err := fhir.Decode(v.Body, 0)
-		if err != nil {
-			return err
-		}
-		entries = append(entries, map[string]any{"fullUrl": base + "/" + v.Type + "/" + v.ID, "resource": res, "search": map[string]any{"mode": "match"}})
+		// Stored bodies are canonical JSON: sent as they are.
+		entries = append(entries, map[string]any{"fullUrl": base + "/" + v.Type + "/" + v.ID, "resource": json.RawMessage(v.Body), "search": map[string]any{"mode": "match"}})
 	}
 	bundle := map[string]any{
 		"resourceType": "Bundle", "type": "searchset", "total": len(entries),

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"encoding/json"
 	"mime"
 	"net/http"
 	"net/url"
@@ -76,18 +77,23 @@ func searchBundle(base, typ string, params url.Values, cursor string, res *resou
 		links = append(links, link("previous", page.Prev))
 	}
 	entries := make([]any, 0, len(page.Matches)+len(page.Included)+1)
+	subset := resources.Subsets(res.Query)
 	add := func(vs []store.Version, mode string) {
 		for _, v := range vs {
-			r, err := fhir.Decode(v.Body, 0)
-			if err != nil {
-				// Stored bodies were encoded by us; one that does not decode
-				// is corrupt storage, reported as an outcome, not hidden.
-				entries = append(entries, map[string]any{"resource": fhir.OperationOutcome([]fhir.Issue{{Severity: fhir.SeverityError, Code: fhir.IssueException, Diagnostics: "a stored resource could not be read"}}), "search": map[string]any{"mode": "outcome"}})
-				continue
+			var body any = json.RawMessage(v.Body) // stored bodies are canonical JSON
+			if subset {
+				r, err := fhir.Decode(v.Body, 0)
+				if err != nil {
+					// Stored bodies were encoded by us; one that does not
+					// decode is corrupt storage, reported, not hidden.
+					entries = append(entries, map[string]any{"resource": fhir.OperationOutcome([]fhir.Issue{{Severity: fhir.SeverityError, Code: fhir.IssueException, Diagnostics: "a stored resource could not be read"}}), "search": map[string]any{"mode": "outcome"}})
+					continue
+				}
+				body = resources.Subset(r, res.Query)
 			}
 			entries = append(entries, map[string]any{
 				"fullUrl":  base + "/" + v.Type + "/" + v.ID,
-				"resource": resources.Subset(r, res.Query),
+				"resource": body,
 				"search":   map[string]any{"mode": mode},
 			})
 		}
