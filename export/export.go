@@ -17,7 +17,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/yitong-health/yitong/fhir/spec"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -26,6 +25,7 @@ import (
 	"time"
 
 	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/fhir/spec"
 	"github.com/yitong-health/yitong/store"
 )
 

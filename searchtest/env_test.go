@@ -3,7 +3,6 @@ package searchtest
 import (
 	"context"
 	"fmt"
-	"github.com/yitong-health/yitong/store/sqlstore"
 	"net/url"
 	"slices"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/yitong-health/yitong/fhir/validate"
 	"github.com/yitong-health/yitong/resources"
 	"github.com/yitong-health/yitong/store"
+	"github.com/yitong-health/yitong/store/sqlstore"
 	"github.com/yitong-health/yitong/store/storetest"
 )
 

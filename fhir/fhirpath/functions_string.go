@@ -4,12 +4,13 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"html"
 	"regexp"
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/yitong-health/yitong/fhir"
 )
 
 // strFn is a string function of the input string and evaluated string
@@ -219,30 +220,10 @@ func stringFunctions() map[string]funcDef {
 var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;")
 
 // jsonEscape escapes s for a JSON string body: quotes, backslashes and
-// control characters.
+// control characters, exactly as resources are encoded (fhir.Marshal).
 func jsonEscape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			if r < 0x20 {
-				fmt.Fprintf(&b, `\u%04x`, r)
-				continue
-			}
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	q := fhir.Marshal(s)
+	return string(q[1 : len(q)-1])
 }
 
 // jsonUnescape resolves JSON escapes in s; ok is false for a bad escape.
