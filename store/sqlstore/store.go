@@ -110,10 +110,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write 
 	if err = fn(t); err != nil {
 		return err
 	}
-	if err = t.flush(ctx); err != nil {
-		return err
-	}
-	if err = t.flushIndexQueue(ctx); err != nil {
+	if err = t.sendQueued(ctx); err != nil {
 		return err
 	}
 	if err = sqltx.Commit(); err != nil {

@@ -80,17 +80,23 @@ func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error
 	return s.ExecContext(ctx, args...)
 }
 
-func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	// A read sees the transaction's own writes: send them first.
+// sendQueued sends the transaction's queued writes, so that a read sees
+// them.
+func (t *tx) sendQueued(ctx context.Context) error {
 	if !t.pending.empty() {
 		if err := t.flush(ctx); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if len(t.idxQueue) > 0 {
-		if err := t.flushIndexQueue(ctx); err != nil {
-			return nil, err
-		}
+		return t.flushIndexQueue(ctx)
+	}
+	return nil
+}
+
+func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := t.sendQueued(ctx); err != nil {
+		return nil, err
 	}
 	ctx, err := t.stmtContext(ctx)
 	if err != nil {
@@ -108,15 +114,8 @@ func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error
 // it first: on PostgreSQL a prepared statement costs a round trip of its
 // own.
 func (t *tx) queryOnce(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if !t.pending.empty() {
-		if err := t.flush(ctx); err != nil {
-			return nil, err
-		}
-	}
-	if len(t.idxQueue) > 0 {
-		if err := t.flushIndexQueue(ctx); err != nil {
-			return nil, err
-		}
+	if err := t.sendQueued(ctx); err != nil {
+		return nil, err
 	}
 	ctx, err := t.stmtContext(ctx)
 	if err != nil {
