@@ -59,7 +59,7 @@ func postgresBackend(dir, url string) backend {
 
 // consistency are SQL checks of the store's invariants; each query counts
 // violations.
-var consistency = []struct{ name, query string }{
+var consistency = append([]struct{ name, query string }{
 	{"every current row points at its version (same type, id, version, seq, time, deleted flag)", `
 		SELECT COUNT(*) FROM resources r WHERE NOT EXISTS (
 			SELECT 1 FROM resource_versions v WHERE v.seq = r.seq AND v.res_type = r.res_type
@@ -84,30 +84,23 @@ var consistency = []struct{ name, query string }{
 		SELECT COUNT(*) FROM resources r WHERE NOT EXISTS (
 			SELECT 1 FROM resource_versions v WHERE v.seq = r.rid AND v.res_type = r.res_type
 			AND v.res_id = r.res_id AND v.version_id = 1)`},
-	{"string index entries belong to current, live resources", `
-		SELECT COUNT(*) FROM idx_string x WHERE NOT EXISTS (
-			SELECT 1 FROM resources r WHERE r.rid = x.rid AND r.deleted = 0)`},
-	{"token index entries belong to current, live resources", `
-		SELECT COUNT(*) FROM idx_token x WHERE NOT EXISTS (
-			SELECT 1 FROM resources r WHERE r.rid = x.rid AND r.deleted = 0)`},
-	{"ref index entries belong to current, live resources", `
-		SELECT COUNT(*) FROM idx_ref x WHERE NOT EXISTS (
-			SELECT 1 FROM resources r WHERE r.rid = x.rid AND r.deleted = 0)`},
-	{"date index entries belong to current, live resources", `
-		SELECT COUNT(*) FROM idx_date x WHERE NOT EXISTS (
-			SELECT 1 FROM resources r WHERE r.rid = x.rid AND r.deleted = 0)`},
-	{"number index entries belong to current, live resources", `
-		SELECT COUNT(*) FROM idx_number x WHERE NOT EXISTS (
-			SELECT 1 FROM resources r WHERE r.rid = x.rid AND r.deleted = 0)`},
-	{"quantity index entries belong to current, live resources", `
-		SELECT COUNT(*) FROM idx_quantity x WHERE NOT EXISTS (
-			SELECT 1 FROM resources r WHERE r.rid = x.rid AND r.deleted = 0)`},
-	{"uri index entries belong to current, live resources", `
-		SELECT COUNT(*) FROM idx_uri x WHERE NOT EXISTS (
-			SELECT 1 FROM resources r WHERE r.rid = x.rid AND r.deleted = 0)`},
-	{"composite index entries belong to current, live resources", `
-		SELECT COUNT(*) FROM idx_composite x WHERE NOT EXISTS (
-			SELECT 1 FROM resources r WHERE r.rid = x.rid AND r.deleted = 0)`},
+}, indexChecks()...)
+
+// indexTables are the search index tables (migrations 002 and 003).
+var indexTables = []string{"string", "token", "ref", "date", "number", "quantity", "uri", "composite"}
+
+// indexChecks are the consistency checks of the search index tables: every
+// entry belongs to a current, live resource (deleted resources keep none).
+func indexChecks() []struct{ name, query string } {
+	var out []struct{ name, query string }
+	for _, t := range indexTables {
+		out = append(out, struct{ name, query string }{
+			t + " index entries belong to current, live resources",
+			`SELECT COUNT(*) FROM idx_` + t + ` x WHERE NOT EXISTS (
+				SELECT 1 FROM resources r WHERE r.rid = x.rid AND r.deleted = 0)`,
+		})
+	}
+	return out
 }
 
 // checkDatabase runs the backend's integrity check and the consistency
