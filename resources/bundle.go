@@ -67,7 +67,7 @@ func (s *Service) runAtomically(ctx context.Context, ops []*op) error {
 	}
 	assignIDs(s, ops)
 	var undo undoLog
-	err := s.st.Update(ctx, func(tx store.Tx) error {
+	err := s.update(ctx, func(tx store.Tx) error {
 		undo.revert()
 		for _, o := range ops {
 			o.result, o.skip, o.target, o.prev, o.prep = Result{}, false, "", store.Version{}, nil

@@ -15,7 +15,7 @@ import (
 // creates with the same criteria never produce two resources.
 func (s *Service) Create(ctx context.Context, res map[string]any, ifNoneExist string) (Result, error) {
 	var out Result
-	err := s.st.Update(ctx, func(tx store.Tx) error {
+	err := s.update(ctx, func(tx store.Tx) error {
 		var err error
 		out, err = s.createTx(ctx, tx, res, ifNoneExist, "")
 		return err

@@ -13,7 +13,7 @@ import (
 // returns Unchanged. ifMatch as in Update.
 func (s *Service) Delete(ctx context.Context, typ, id string, ifMatch int64) (Result, error) {
 	var out Result
-	err := s.st.Update(ctx, func(tx store.Tx) error {
+	err := s.update(ctx, func(tx store.Tx) error {
 		var err error
 		out, err = s.deleteTx(ctx, tx, typ, id, ifMatch)
 		return err
@@ -51,7 +51,7 @@ func (s *Service) deleteTx(ctx context.Context, tx store.Tx, typ, id string, ifM
 // matches only, so a loose criterion cannot wipe many resources).
 func (s *Service) ConditionalDelete(ctx context.Context, typ, criteria string) (Result, error) {
 	var out Result
-	err := s.st.Update(ctx, func(tx store.Tx) error {
+	err := s.update(ctx, func(tx store.Tx) error {
 		id, err := s.resolveConditional(ctx, tx, typ, criteria, "delete")
 		if err != nil {
 			return err

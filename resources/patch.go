@@ -13,7 +13,7 @@ import (
 // its resourceType and id and must validate. ifMatch as in Update.
 func (s *Service) Patch(ctx context.Context, typ, id string, patch []byte, ifMatch int64) (Result, error) {
 	var out Result
-	err := s.st.Update(ctx, func(tx store.Tx) error {
+	err := s.update(ctx, func(tx store.Tx) error {
 		var err error
 		out, err = s.patchTx(ctx, tx, typ, id, patch, ifMatch)
 		return err
@@ -53,7 +53,7 @@ func (s *Service) patchTx(ctx context.Context, tx store.Tx, typ, id string, patc
 // not-found error, several a 412.
 func (s *Service) ConditionalPatch(ctx context.Context, typ, criteria string, patch []byte, ifMatch int64) (Result, error) {
 	var out Result
-	err := s.st.Update(ctx, func(tx store.Tx) error {
+	err := s.update(ctx, func(tx store.Tx) error {
 		id, err := s.resolveConditional(ctx, tx, typ, criteria, "patch")
 		if err != nil {
 			return err

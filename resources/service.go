@@ -53,6 +53,9 @@ type Options struct {
 	// NewID returns a fresh resource id (default: fhir.NewID, a
 	// time-ordered UUID).
 	NewID func() string
+	// Audit, when set, records every act that writes in the write's own
+	// transaction.
+	Audit Auditor
 }
 
 // Service performs FHIR interactions against a store.

@@ -13,7 +13,7 @@ import (
 // non-zero, is the version the client expects to replace (412 otherwise).
 func (s *Service) Update(ctx context.Context, typ, id string, res map[string]any, ifMatch int64) (Result, error) {
 	var out Result
-	err := s.st.Update(ctx, func(tx store.Tx) error {
+	err := s.update(ctx, func(tx store.Tx) error {
 		var err error
 		out, err = s.updateTx(ctx, tx, typ, id, res, ifMatch)
 		return err
@@ -60,7 +60,7 @@ func checkBody(res map[string]any, typ, id string) error {
 // the match's id. Several matches: 412.
 func (s *Service) ConditionalUpdate(ctx context.Context, typ, criteria string, res map[string]any, ifMatch int64) (Result, error) {
 	var out Result
-	err := s.st.Update(ctx, func(tx store.Tx) error {
+	err := s.update(ctx, func(tx store.Tx) error {
 		var err error
 		out, err = s.conditionalUpdateTx(ctx, tx, typ, criteria, res, ifMatch)
 		return err

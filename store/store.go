@@ -288,4 +288,7 @@ type Tx interface {
 	// of their type; params maps a resource type to parameter codes (nil:
 	// any reference parameter of any type). Results are in (Type, ID) order.
 	Referencing(ctx context.Context, targetType, targetID string, params map[string][]string) ([]Version, error)
+	// Audit is the audit log's part of the transaction: entries appended
+	// through it commit with everything else the transaction writes.
+	Audit() AuditTx
 }

@@ -1,0 +1,351 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/store"
+)
+
+// Config configures the audit log.
+type Config struct {
+	Store store.Store
+	// Hash is the tree's hash algorithm for a new log (SM3 when empty). An
+	// existing log keeps the algorithm it began with; asking for another
+	// is an error.
+	Hash string
+	// Sign is the algorithm of a new checkpoint key (SignSM2 when empty).
+	Sign string
+	// Origin names the log in checkpoint notes ("yitong" when empty).
+	Origin string
+	// CheckpointEvery is how often Run signs a checkpoint when the tree has
+	// grown (one minute when zero).
+	CheckpointEvery time.Duration
+	// FlushEvery is how long Run waits before it writes recorded entries
+	// that did not fill a batch (20 ms when zero).
+	FlushEvery time.Duration
+	// Batch bounds the entries written or sequenced in one transaction
+	// (2,000 when zero).
+	Batch int
+	// MaxQueued bounds the entries waiting to be written; Record blocks
+	// when the queue is full (100,000 when zero).
+	MaxQueued int
+	Logger    *slog.Logger
+}
+
+// Log is the audit log of one store. It is safe for concurrent use.
+type Log struct {
+	cfg    Config
+	hasher *Hasher
+	signer *signer
+
+	mu      sync.Mutex
+	queue   []Entry
+	space   *sync.Cond // signalled when the queue shrinks
+	wake    chan struct{}
+	stopped bool
+
+	seqMu sync.Mutex // one sequencer per process
+	tree  *treeCache
+}
+
+// Open prepares the log: it checks the hash algorithm and loads (or
+// creates) the checkpoint signing key.
+func Open(ctx context.Context, cfg Config) (*Log, error) {
+	if cfg.Hash == "" {
+		cfg.Hash = SM3
+	}
+	if cfg.Sign == "" {
+		cfg.Sign = SignSM2
+	}
+	if cfg.Origin == "" {
+		cfg.Origin = "yitong"
+	}
+	if cfg.CheckpointEvery <= 0 {
+		cfg.CheckpointEvery = time.Minute
+	}
+	if cfg.FlushEvery <= 0 {
+		cfg.FlushEvery = 20 * time.Millisecond
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 2000
+	}
+	if cfg.MaxQueued <= 0 {
+		cfg.MaxQueued = 100000
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	l := &Log{cfg: cfg, wake: make(chan struct{}, 1)}
+	l.space = sync.NewCond(&l.mu)
+	err := cfg.Store.Update(ctx, func(tx store.Tx) error {
+		st, err := tx.Audit().State(ctx)
+		if err != nil {
+			return err
+		}
+		alg := cfg.Hash
+		if st.HashAlg != "" {
+			if cfg.Hash != st.HashAlg {
+				return fmt.Errorf("audit: the log is hashed with %s; it cannot change to %s", st.HashAlg, cfg.Hash)
+			}
+			alg = st.HashAlg
+		}
+		if l.hasher, err = NewHasher(alg); err != nil {
+			return err
+		}
+		l.signer, err = loadSigner(ctx, tx, cfg.Sign)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	l.tree = &treeCache{h: l.hasher}
+	return l, nil
+}
+
+// Hasher returns the tree's hasher.
+func (l *Log) Hasher() *Hasher { return l.hasher }
+
+// PublicKey returns the verifier of the checkpoint signing key.
+func (l *Log) PublicKey() *Verifier { return &l.signer.Verifier }
+
+// Write is one version an act wrote, with the patients it concerns.
+type Write struct {
+	Version  store.Version
+	Patients []string
+}
+
+// Written appends, inside tx, the entry of an act that wrote versions: it
+// commits with them or not at all. The entry takes who, why and from where
+// from the context's Event (the system agent without one); action names
+// the act when the event does not. Every written version is listed.
+func (l *Log) Written(ctx context.Context, tx store.Tx, action string, writes []Write) error {
+	ev := EventFrom(ctx)
+	e := ev.entry()
+	if e.Action == "" {
+		e.Action = action
+	}
+	e.Time = tx.Now()
+	e.Outcome = OutcomeSuccess
+	seen := map[string]bool{}
+	types := map[string]bool{}
+	for _, w := range writes {
+		v := w.Version
+		types[v.Type] = true
+		e.Resources = append(e.Resources, fmt.Sprintf("%s/%s/_history/%d", v.Type, v.ID, v.VersionID))
+		for _, p := range w.Patients {
+			if !seen[p] {
+				seen[p] = true
+				e.Patients = append(e.Patients, p)
+			}
+		}
+	}
+	if e.Type == "" && len(types) == 1 {
+		e.Type = writes[0].Version.Type
+	}
+	rec := e.recordAll(l.hasher)
+	return tx.Audit().Append(ctx, []store.AuditRecord{rec})
+}
+
+// Record queues e to be appended by Run (or Flush), for acts that do not
+// write: reads, searches, refusals and failures. It blocks while the queue
+// is full, and drops nothing. Resources beyond MaxResources are counted in
+// More, not listed.
+func (l *Log) Record(e Entry) {
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	if e.Outcome == "" {
+		e.Outcome = OutcomeSuccess
+	}
+	l.mu.Lock()
+	for len(l.queue) >= l.cfg.MaxQueued && !l.stopped {
+		l.space.Wait()
+	}
+	l.queue = append(l.queue, e)
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Notify tells Run that entries were committed and wait for the sequencer.
+func (l *Log) Notify() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take removes up to n queued entries.
+func (l *Log) take(n int) []Entry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n > len(l.queue) {
+		n = len(l.queue)
+	}
+	out := make([]Entry, n)
+	copy(out, l.queue)
+	l.queue = append(l.queue[:0], l.queue[n:]...)
+	l.space.Broadcast()
+	return out
+}
+
+// putBack returns entries a failed transaction did not write to the front
+// of the queue.
+func (l *Log) putBack(es []Entry) {
+	l.mu.Lock()
+	l.queue = append(es, l.queue...)
+	l.mu.Unlock()
+}
+
+// Flush writes every queued entry and sequences every committed entry.
+func (l *Log) Flush(ctx context.Context) error {
+	for {
+		es := l.take(l.cfg.Batch)
+		n, err := l.step(ctx, es)
+		if err != nil {
+			return err
+		}
+		if len(es) == 0 && n == 0 {
+			return nil
+		}
+	}
+}
+
+// step appends es and sequences up to Batch pending entries, in one
+// transaction; it returns how many entries it sequenced. On failure es go
+// back to the queue.
+func (l *Log) step(ctx context.Context, es []Entry) (int, error) {
+	recs := make([]store.AuditRecord, len(es))
+	for i := range es {
+		recs[i] = es[i].recordBounded(l.hasher)
+	}
+	l.seqMu.Lock()
+	defer l.seqMu.Unlock()
+	var n int
+	err := l.cfg.Store.Update(ctx, func(tx store.Tx) error {
+		if len(recs) > 0 {
+			if err := tx.Audit().Append(ctx, recs); err != nil {
+				return err
+			}
+		}
+		var err error
+		n, err = l.tree.sequence(ctx, tx, l.cfg.Batch)
+		return err
+	})
+	if err != nil {
+		l.tree.reset()
+		if len(es) > 0 {
+			l.putBack(es)
+		}
+		return 0, err
+	}
+	return n, nil
+}
+
+// Run writes recorded entries, sequences committed ones and signs
+// checkpoints until ctx is done; then it writes what is left (with a
+// fresh context) and returns. Failures are logged and retried.
+func (l *Log) Run(ctx context.Context) {
+	tick := time.NewTicker(l.cfg.CheckpointEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			l.mu.Lock()
+			l.stopped = true
+			l.space.Broadcast()
+			l.mu.Unlock()
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			if err := l.Flush(fctx); err != nil {
+				l.cfg.Logger.Error("audit: final flush", "error", err.Error())
+			}
+			cancel()
+			return
+		case <-tick.C:
+			if _, err := l.Checkpoint(ctx); err != nil && ctx.Err() == nil {
+				l.cfg.Logger.Error("audit: checkpoint", "error", err.Error())
+			}
+		case <-l.wake:
+			// Let concurrent requests gather into one batch.
+			select {
+			case <-ctx.Done():
+				continue
+			case <-time.After(l.cfg.FlushEvery):
+			}
+			if err := l.Flush(ctx); err != nil && ctx.Err() == nil {
+				l.cfg.Logger.Error("audit: flush", "error", err.Error())
+				l.Notify()
+			}
+		}
+	}
+}
+
+// Checkpoint sequences every committed entry and signs a checkpoint of the
+// tree unless the latest checkpoint already covers it; it returns the
+// latest checkpoint (not-found for an empty tree).
+func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
+	if err := l.Flush(ctx); err != nil {
+		return Checkpoint{}, err
+	}
+	l.seqMu.Lock()
+	defer l.seqMu.Unlock()
+	var out Checkpoint
+	err := l.cfg.Store.Update(ctx, func(tx store.Tx) error {
+		st, err := tx.Audit().State(ctx)
+		if err != nil {
+			return err
+		}
+		latest, err := tx.Audit().LatestCheckpoint(ctx)
+		prev := latest.Size
+		switch {
+		case err == nil && latest.Size == st.Size:
+			out = fromStore(l.cfg.Origin, latest)
+			return nil
+		case err != nil && fhir.CodeOf(err) != fhir.IssueNotFound:
+			return err
+		case st.Size == 0:
+			return fhir.Errorf(fhir.IssueNotFound, "the audit log is empty: there is nothing to checkpoint")
+		}
+		root, err := l.tree.root(ctx, tx, st.Size)
+		if err != nil {
+			return err
+		}
+		now := tx.Now()
+		n := note(l.cfg.Origin, st.Size, root, now, prev)
+		sig, err := l.signer.sign(n)
+		if err != nil {
+			return fmt.Errorf("audit: sign checkpoint: %w", err)
+		}
+		c := store.AuditCheckpoint{Size: st.Size, Recorded: now, Root: root, Note: n, Signature: sig, KeyID: l.signer.KeyID}
+		if err := tx.Audit().AddCheckpoint(ctx, c); err != nil {
+			return err
+		}
+		out = fromStore(l.cfg.Origin, c)
+		out.Prev = prev
+		return nil
+	})
+	if err != nil {
+		l.tree.reset()
+	}
+	return out, err
+}
+
+// fromStore returns a stored checkpoint; its Prev (and, with origin "",
+// its Origin) come from its note when it parses.
+func fromStore(origin string, c store.AuditCheckpoint) Checkpoint {
+	out := Checkpoint{Origin: origin, Size: c.Size, Root: c.Root, Time: c.Recorded, Note: c.Note, Signature: c.Signature, KeyID: c.KeyID}
+	if n, err := ParseNote(c.Note); err == nil {
+		out.Prev = n.Prev
+		if origin == "" {
+			out.Origin = n.Origin
+		}
+	}
+	return out
+}

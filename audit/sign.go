@@ -1,0 +1,163 @@
+package audit
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/sm3"
+	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/store"
+)
+
+// Signature algorithms of checkpoints.
+const (
+	SignSM2  = "sm2"  // SM2 with SM3, user ID 1234567812345678 (GB/T 32918)
+	SignP256 = "p256" // ECDSA on NIST P-256 with SHA-256
+)
+
+// KeyName is the name of the checkpoint signing key among the platform keys.
+const KeyName = "audit-checkpoint"
+
+// Verifier checks checkpoint signatures with a public key.
+type Verifier struct {
+	alg string
+	pub *ecdsa.PublicKey
+	// PublicKeyDER is the key in PKIX (SubjectPublicKeyInfo) DER.
+	PublicKeyDER []byte
+	// KeyID identifies the key: the first 8 bytes of the hash of its DER,
+	// in hex.
+	KeyID string
+}
+
+// signer signs checkpoints with the platform key.
+type signer struct {
+	Verifier
+	sm2  *sm2.PrivateKey
+	p256 *ecdsa.PrivateKey
+}
+
+// ParsePublicKey returns the Verifier of a PKIX DER public key (SM2 or
+// P-256).
+func ParsePublicKey(der []byte) (*Verifier, error) {
+	k, err := smx509.ParsePKIXPublicKey(der)
+	if err != nil {
+		return nil, fmt.Errorf("audit: public key: %w", err)
+	}
+	pub, ok := k.(*ecdsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("audit: public key: %T is not an SM2 or P-256 key", k)
+	}
+	v := &Verifier{pub: pub, PublicKeyDER: der}
+	switch pub.Curve {
+	case sm2.P256():
+		v.alg = SignSM2
+		sum := sm3.Sum(der)
+		v.KeyID = hex.EncodeToString(sum[:8])
+	case elliptic.P256():
+		v.alg = SignP256
+		sum := sha256.Sum256(der)
+		v.KeyID = hex.EncodeToString(sum[:8])
+	default:
+		return nil, errors.New("audit: public key: not on the SM2 or P-256 curve")
+	}
+	return v, nil
+}
+
+// Algorithm names the signature algorithm.
+func (v *Verifier) Algorithm() string { return v.alg }
+
+// Verify reports whether sig is a valid signature of msg.
+func (v *Verifier) Verify(msg, sig []byte) bool {
+	if v.alg == SignSM2 {
+		return sm2.VerifyASN1WithSM2(v.pub, nil, msg, sig)
+	}
+	sum := sha256.Sum256(msg)
+	return ecdsa.VerifyASN1(v.pub, sum[:], sig)
+}
+
+func (s *signer) sign(msg []byte) ([]byte, error) {
+	if s.sm2 != nil {
+		return s.sm2.SignWithSM2(rand.Reader, nil, msg)
+	}
+	sum := sha256.Sum256(msg)
+	return ecdsa.SignASN1(rand.Reader, s.p256, sum[:])
+}
+
+// newKey generates a platform key for alg.
+func newKey(alg string) (priv any, err error) {
+	switch alg {
+	case SignSM2:
+		return sm2.GenerateKey(rand.Reader)
+	case SignP256:
+		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	}
+	return nil, fmt.Errorf("audit: unknown signature algorithm %q (want %s or %s)", alg, SignSM2, SignP256)
+}
+
+// loadSigner returns the signer of the stored key, creating the key with
+// alg when there is none yet. tx must be a write transaction holding the
+// tree lock (AuditTx.State), so two nodes starting together create one key.
+func loadSigner(ctx context.Context, tx store.Tx, alg string) (*signer, error) {
+	k, err := tx.Audit().Key(ctx, KeyName)
+	if fhir.CodeOf(err) == fhir.IssueNotFound {
+		priv, err := newKey(alg)
+		if err != nil {
+			return nil, err
+		}
+		der, err := smx509.MarshalPKCS8PrivateKey(priv)
+		if err != nil {
+			return nil, fmt.Errorf("audit: key: %w", err)
+		}
+		var pub any
+		switch p := priv.(type) {
+		case *sm2.PrivateKey:
+			pub = &p.PublicKey
+		case *ecdsa.PrivateKey:
+			pub = &p.PublicKey
+		}
+		pubDER, err := smx509.MarshalPKIXPublicKey(pub)
+		if err != nil {
+			return nil, fmt.Errorf("audit: key: %w", err)
+		}
+		k = store.PlatformKey{Name: KeyName, Algorithm: alg, PrivateKey: der, PublicKey: pubDER, Created: tx.Now()}
+		if err := tx.Audit().PutKey(ctx, k); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	return parseSigner(k)
+}
+
+func parseSigner(k store.PlatformKey) (*signer, error) {
+	v, err := ParsePublicKey(k.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	priv, err := smx509.ParsePKCS8PrivateKey(k.PrivateKey)
+	if err != nil {
+		return nil, fmt.Errorf("audit: private key: %w", err)
+	}
+	s := &signer{Verifier: *v}
+	switch p := priv.(type) {
+	case *sm2.PrivateKey:
+		s.sm2 = p
+	case *ecdsa.PrivateKey:
+		s.p256 = p
+	default:
+		return nil, fmt.Errorf("audit: private key: unsupported type %T", priv)
+	}
+	if (s.sm2 != nil) != (v.alg == SignSM2) {
+		return nil, errors.New("audit: private and public key do not match")
+	}
+	return s, nil
+}

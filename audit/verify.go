@@ -1,0 +1,379 @@
+package audit
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/transparency-dev/merkle/compact"
+
+	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/store"
+)
+
+// VerifyError names the first thing that does not verify.
+type VerifyError struct {
+	// Index is the tree position of the bad entry, or -1.
+	Index int64
+	// Checkpoint is the size of the bad checkpoint, or -1.
+	Checkpoint int64
+	Reason     string
+}
+
+func (e *VerifyError) Error() string {
+	switch {
+	case e.Index >= 0:
+		return fmt.Sprintf("audit entry %d: %s", e.Index, e.Reason)
+	case e.Checkpoint >= 0:
+		return fmt.Sprintf("audit checkpoint of size %d: %s", e.Checkpoint, e.Reason)
+	}
+	return "audit log: " + e.Reason
+}
+
+func entryErr(i int64, format string, args ...any) error {
+	return &VerifyError{Index: i, Checkpoint: -1, Reason: fmt.Sprintf(format, args...)}
+}
+
+func checkpointErr(size int64, format string, args ...any) error {
+	return &VerifyError{Index: -1, Checkpoint: size, Reason: fmt.Sprintf(format, args...)}
+}
+
+func logErr(format string, args ...any) error {
+	return &VerifyError{Index: -1, Checkpoint: -1, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Report is what a verification covered.
+type Report struct {
+	HashAlg     string
+	KeyID       string
+	Size        int64 // entries in the tree
+	Pending     int64 // committed entries not yet in the tree
+	Checkpoints int   // checkpoints verified
+	Latest      int64 // size of the latest checkpoint (0: none)
+	Versions    int   // resource versions matched to their entries
+	Elapsed     time.Duration
+}
+
+// walker recomputes a tree leaf by leaf and checks checkpoints as it
+// reaches their sizes. It serves Verify and VerifyExport.
+type walker struct {
+	h    *Hasher
+	v    *Verifier
+	r    *compact.Range
+	cps  []Checkpoint // sorted by size; cps[next:] are still ahead
+	next int
+	// prev is the size of the last checkpoint checked.
+	prev int64
+	// witness, when set, must match the tree at its size.
+	witness *Checkpoint
+	rep     *Report
+	// written collects "Type/id/_history/n" of every write entry.
+	written map[string]bool
+	visit   compact.VisitFn
+}
+
+func newWalker(h *Hasher, v *Verifier, begin uint64, hashes [][]byte, cps []Checkpoint, witness *Checkpoint, rep *Report) (*walker, error) {
+	rf := &compact.RangeFactory{Hash: h.HashChildren}
+	r, err := rf.NewRange(0, begin, hashes)
+	if err != nil {
+		return nil, logErr("starting range: %v", err)
+	}
+	w := &walker{h: h, v: v, r: r, cps: cps, witness: witness, rep: rep, written: map[string]bool{}}
+	for w.next < len(cps) && cps[w.next].Size <= int64(begin) {
+		w.prev = cps[w.next].Size // before the range: checked by an earlier run
+		w.next++
+	}
+	return w, w.checkpoints()
+}
+
+// leaf takes the entry at index with its body and, when they are stored
+// beside it, its leaf hash and recorded time (nil and zero otherwise).
+func (w *walker) leaf(index int64, body, stored []byte, recorded time.Time) error {
+	if uint64(index) != w.r.End() {
+		return entryErr(int64(w.r.End()), "missing (the next entry found is at %d)", index)
+	}
+	lh := w.h.HashLeaf(body)
+	if stored != nil && !bytes.Equal(lh, stored) {
+		return entryErr(index, "its stored leaf hash is not the hash of its content")
+	}
+	e, err := ParseEntry(body)
+	if err != nil {
+		return entryErr(index, "content is not an audit entry: %v", err)
+	}
+	if e.V != FormatVersion || e.Action == "" || e.Outcome == "" {
+		return entryErr(index, "content is not an audit entry of format %d", FormatVersion)
+	}
+	if !recorded.IsZero() && !recorded.Equal(e.Time) {
+		return entryErr(index, "its stored time %s differs from its content's %s", recorded.Format(time.RFC3339Nano), e.Time.Format(time.RFC3339Nano))
+	}
+	if e.Outcome == OutcomeSuccess {
+		for _, r := range e.Resources {
+			if strings.Contains(r, "/_history/") {
+				w.written[r] = true
+			}
+		}
+	}
+	if err := w.r.Append(lh, w.visit); err != nil {
+		return entryErr(index, "%v", err)
+	}
+	return w.checkpoints()
+}
+
+// checkpoints checks every checkpoint whose size the walk has reached.
+func (w *walker) checkpoints() error {
+	size := int64(w.r.End())
+	if w.witness != nil && w.witness.Size == size {
+		if err := w.checkRoot(*w.witness, "the witness checkpoint"); err != nil {
+			return err
+		}
+		// The log published the witness: it must still hold it.
+		i, ok := slices.BinarySearchFunc(w.cps, size, func(c Checkpoint, s int64) int { return cmp.Compare(c.Size, s) })
+		if !ok || !bytes.Equal(w.cps[i].Note, w.witness.Note) || !bytes.Equal(w.cps[i].Signature, w.witness.Signature) {
+			return checkpointErr(size, "the witness checkpoint is not in the log: a checkpoint was removed or replaced")
+		}
+		w.witness = nil
+	}
+	for w.next < len(w.cps) && w.cps[w.next].Size == size {
+		c := w.cps[w.next]
+		if err := w.checkRoot(c, "the checkpoint"); err != nil {
+			return err
+		}
+		if c.Prev != w.prev {
+			return checkpointErr(c.Size, "follows the checkpoint of size %d, but the one before it has size %d: a checkpoint was removed", c.Prev, w.prev)
+		}
+		w.prev = size
+		w.rep.Checkpoints++
+		w.rep.Latest = size
+		w.next++
+	}
+	return nil
+}
+
+func (w *walker) checkRoot(c Checkpoint, what string) error {
+	if err := VerifyCheckpoint(w.v, c); err != nil {
+		return checkpointErr(c.Size, "%s: %v", what, err)
+	}
+	if n, err := ParseNote(c.Note); err != nil || n.Prev != c.Prev {
+		return checkpointErr(c.Size, "%s: its previous size differs from its note's", what)
+	}
+	root := w.h.EmptyRoot()
+	if c.Size > 0 {
+		var err error
+		if root, err = w.r.GetRootHash(nil); err != nil {
+			return checkpointErr(c.Size, "%v", err)
+		}
+	}
+	if !bytes.Equal(root, c.Root) {
+		return checkpointErr(c.Size, "%s's root hash differs from the tree recomputed from the entries", what)
+	}
+	return nil
+}
+
+// finish checks that nothing claims more entries than the walk found.
+func (w *walker) finish() error {
+	size := int64(w.r.End())
+	if w.next < len(w.cps) {
+		return checkpointErr(w.cps[w.next].Size, "covers %d entries but the log holds %d: entries were removed", w.cps[w.next].Size, size)
+	}
+	if w.witness != nil {
+		return checkpointErr(w.witness.Size, "the witness checkpoint covers %d entries but the log holds %d: entries were removed", w.witness.Size, size)
+	}
+	w.rep.Size = size
+	return nil
+}
+
+// VerifyOptions tune Verify.
+type VerifyOptions struct {
+	// PublicKey, when set, is the trusted checkpoint key (PKIX DER); else
+	// the key stored with the log is used.
+	PublicKey []byte
+	// Witness, when set, is a checkpoint kept outside the database (for
+	// instance by the provincial supervision platform); the log must
+	// contain the tree it signs. Without one, removing the newest entries
+	// together with every checkpoint covering them is not detectable.
+	Witness *Checkpoint
+	// SkipVersions leaves out matching resource versions to their entries.
+	SkipVersions bool
+	// Batch is the number of entries read at once (10,000 when zero).
+	Batch int
+}
+
+// Verify recomputes the whole tree of st's audit log from its entries in
+// one consistent snapshot and checks: every entry's content against its
+// leaf hash; the tree positions are contiguous; every stored node hash (from
+// which proofs are built); every checkpoint's signature and root hash; and
+// that every resource version written since the log began has its entry.
+// It returns a *VerifyError naming the first problem.
+func Verify(ctx context.Context, st store.Store, opts VerifyOptions) (Report, error) {
+	start := time.Now()
+	rep := Report{}
+	if opts.Batch <= 0 {
+		opts.Batch = 10000
+	}
+	err := st.View(ctx, func(tx store.Tx) error {
+		a := tx.Audit()
+		state, err := a.State(ctx)
+		if err != nil {
+			return err
+		}
+		if state.HashAlg == "" {
+			state.HashAlg = SM3
+		}
+		h, err := NewHasher(state.HashAlg)
+		if err != nil {
+			return logErr("%v", err)
+		}
+		rep.HashAlg = state.HashAlg
+		pub := opts.PublicKey
+		if pub == nil {
+			k, err := a.Key(ctx, KeyName)
+			if fhir.CodeOf(err) == fhir.IssueNotFound && state.Size == 0 {
+				return nil // an empty, unused log
+			}
+			if err != nil {
+				return logErr("the checkpoint key: %v", err)
+			}
+			pub = k.PublicKey
+		}
+		v, err := ParsePublicKey(pub)
+		if err != nil {
+			return logErr("%v", err)
+		}
+		rep.KeyID = v.KeyID
+		cps, err := loadCheckpoints(ctx, a)
+		if err != nil {
+			return err
+		}
+		w, err := newWalker(h, v, 0, nil, cps, opts.Witness, &rep)
+		if err != nil {
+			return err
+		}
+		var made []store.AuditNode
+		w.visit = func(id compact.NodeID, hash []byte) {
+			if id.Level > 0 {
+				made = append(made, store.AuditNode{Level: id.Level, Index: id.Index, Hash: hash})
+			}
+		}
+		var firstWrite time.Time
+		for from := int64(0); ; {
+			recs, err := a.Leaves(ctx, from, opts.Batch)
+			if err != nil {
+				return err
+			}
+			if len(recs) == 0 {
+				break
+			}
+			made = made[:0]
+			for _, r := range recs {
+				if err := w.leaf(r.Index, r.Body, r.LeafHash, r.Recorded); err != nil {
+					return err
+				}
+				if firstWrite.IsZero() || r.Recorded.Before(firstWrite) {
+					firstWrite = r.Recorded
+				}
+			}
+			if err := checkNodes(ctx, a, made); err != nil {
+				return err
+			}
+			from = recs[len(recs)-1].Index + 1
+		}
+		if err := w.finish(); err != nil {
+			return err
+		}
+		if rep.Size != state.Size {
+			return logErr("the recorded tree size is %d but %d entries are in the tree", state.Size, rep.Size)
+		}
+		pending, err := a.Pending(ctx, 1<<30)
+		if err != nil {
+			return err
+		}
+		rep.Pending = int64(len(pending))
+		if opts.SkipVersions || firstWrite.IsZero() {
+			return nil
+		}
+		return checkVersions(ctx, tx, w.written, firstWrite, pending, &rep)
+	})
+	rep.Elapsed = time.Since(start)
+	return rep, err
+}
+
+func loadCheckpoints(ctx context.Context, a store.AuditTx) ([]Checkpoint, error) {
+	var out []Checkpoint
+	for from := int64(0); ; {
+		cs, err := a.Checkpoints(ctx, from, 1000)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			out = append(out, fromStore("", c))
+		}
+		if len(cs) < 1000 {
+			return out, nil
+		}
+		from = cs[len(cs)-1].Size + 1
+	}
+}
+
+// checkNodes compares the node hashes a batch of leaves created with the
+// stored ones.
+func checkNodes(ctx context.Context, a store.AuditTx, made []store.AuditNode) error {
+	byLevel := map[uint][]store.AuditNode{}
+	for _, n := range made {
+		byLevel[n.Level] = append(byLevel[n.Level], n)
+	}
+	for level, ns := range byLevel {
+		stored, err := a.NodeRange(ctx, level, ns[0].Index, ns[len(ns)-1].Index+1)
+		if err != nil {
+			return err
+		}
+		for i, n := range ns {
+			first, last := n.Index<<level, (n.Index+1)<<level-1
+			if i >= len(stored) || stored[i].Index != n.Index {
+				return entryErr(int64(last), "the stored hash of subtree [%d, %d] is missing", first, last)
+			}
+			if !bytes.Equal(stored[i].Hash, n.Hash) {
+				return entryErr(int64(last), "the stored hash of subtree [%d, %d] differs from the recomputed one", first, last)
+			}
+		}
+	}
+	return nil
+}
+
+// checkVersions finds every resource version written at or after since and
+// checks that an entry lists it (in the tree, or pending).
+func checkVersions(ctx context.Context, tx store.Tx, written map[string]bool, since time.Time, pending []store.AuditRecord, rep *Report) error {
+	for _, p := range pending {
+		r, err := tx.Audit().BySeq(ctx, p.Seq)
+		if err != nil {
+			return err
+		}
+		e, err := ParseEntry(r.Body)
+		if err != nil {
+			return logErr("pending entry %d: %v", p.Seq, err)
+		}
+		for _, res := range e.Resources {
+			written[res] = true
+		}
+	}
+	for before := int64(0); ; {
+		vs, err := tx.History(ctx, store.HistoryQuery{Since: since, Before: before, Count: 5000})
+		if err != nil {
+			return err
+		}
+		for _, v := range vs {
+			key := fmt.Sprintf("%s/%s/_history/%d", v.Type, v.ID, v.VersionID)
+			if !written[key] {
+				return logErr("%s was written at %s but no audit entry records it", key, v.LastUpdated.Format(time.RFC3339Nano))
+			}
+			rep.Versions++
+		}
+		if len(vs) < 5000 {
+			return nil
+		}
+		before = vs[len(vs)-1].Seq
+	}
+}

@@ -1,0 +1,80 @@
+package resources
+
+import (
+	"context"
+
+	"github.com/yitong-health/yitong/audit"
+	"github.com/yitong-health/yitong/index"
+	"github.com/yitong-health/yitong/store"
+)
+
+// Auditor records acts that write, inside their transaction, so that no
+// write commits without its audit entry. *audit.Log implements it.
+type Auditor interface {
+	// Written appends the entry of an act that wrote versions, in tx.
+	Written(ctx context.Context, tx store.Tx, action string, writes []audit.Write) error
+	// Notify tells the auditor that entries were committed.
+	Notify()
+}
+
+// trackingTx is a write transaction that remembers the versions put
+// through it, for the audit entry of the act.
+type trackingTx struct {
+	store.Tx
+	writes []audit.Write
+}
+
+func (t *trackingTx) Put(ctx context.Context, v store.Version, idx store.Index) (store.Version, error) {
+	out, err := t.Tx.Put(ctx, v, idx)
+	if err == nil {
+		t.writes = append(t.writes, audit.Write{Version: v, Patients: index.PatientsOf(v.Type, v.ID, idx)})
+	}
+	return out, err
+}
+
+// update runs fn in a write transaction and, when fn wrote versions,
+// appends the act's audit entry in the same transaction (see Auditor);
+// the context's audit event is then marked recorded.
+func (s *Service) update(ctx context.Context, fn func(tx store.Tx) error) error {
+	var wrote bool
+	err := s.st.Update(ctx, func(tx store.Tx) error {
+		tt := &trackingTx{Tx: tx}
+		if err := fn(tt); err != nil {
+			return err
+		}
+		wrote = len(tt.writes) > 0
+		if !wrote || s.opts.Audit == nil {
+			return nil
+		}
+		return s.opts.Audit.Written(ctx, tx, writeAction(tt.writes), tt.writes)
+	})
+	if err == nil && wrote && s.opts.Audit != nil {
+		if ev := audit.EventFrom(ctx); ev != nil {
+			ev.MarkRecorded()
+		}
+		s.opts.Audit.Notify()
+	}
+	return err
+}
+
+// writeAction names a write act by the methods of its versions when no
+// audit event names it (writes outside HTTP, such as imports).
+func writeAction(ws []audit.Write) string {
+	m := ws[0].Version.Method
+	for _, w := range ws[1:] {
+		if w.Version.Method != m {
+			return "write"
+		}
+	}
+	switch m {
+	case store.MethodCreate:
+		return "create"
+	case store.MethodUpdate:
+		return "update"
+	case store.MethodPatch:
+		return "patch"
+	case store.MethodDelete:
+		return "delete"
+	}
+	return "write"
+}

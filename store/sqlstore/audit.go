@@ -1,0 +1,377 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/store"
+)
+
+// auditTx implements store.AuditTx on a transaction.
+type auditTx struct{ t *tx }
+
+// Audit implements store.Tx.
+func (t *tx) Audit() store.AuditTx { return auditTx{t} }
+
+func (a auditTx) Append(ctx context.Context, recs []store.AuditRecord) error {
+	t := a.t
+	if !t.write {
+		return errors.New("audit append: read-only transaction")
+	}
+	for _, r := range recs {
+		seq, err := a.insertEntry(ctx, r)
+		if err != nil {
+			return fmt.Errorf("audit append: %w", err)
+		}
+		seen := make(map[store.AuditTerm]bool, len(r.Terms))
+		for _, term := range r.Terms {
+			if seen[term] {
+				continue
+			}
+			seen[term] = true
+			if _, err := t.exec(ctx, `INSERT INTO audit_terms (kind, value, seq) VALUES (?, ?, ?)`, term.Kind, term.Value, seq); err != nil {
+				return fmt.Errorf("audit append terms: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+func (a auditTx) insertEntry(ctx context.Context, r store.AuditRecord) (int64, error) {
+	t := a.t
+	const q = `INSERT INTO audit_entries (recorded, leaf_hash, body) VALUES (?, ?, ?)`
+	if t.d.LastInsertID {
+		res, err := t.exec(ctx, q, r.Recorded.UTC().UnixMicro(), r.LeafHash, r.Body)
+		if err != nil {
+			return 0, err
+		}
+		return res.LastInsertId()
+	}
+	ctx, err := t.stmtContext(ctx)
+	if err != nil {
+		return 0, err
+	}
+	s, err := t.stmt(ctx, q+` RETURNING seq`)
+	if err != nil {
+		return 0, err
+	}
+	var seq int64
+	err = s.QueryRowContext(ctx, r.Recorded.UTC().UnixMicro(), r.LeafHash, r.Body).Scan(&seq)
+	return seq, err
+}
+
+func (a auditTx) State(ctx context.Context) (store.AuditState, error) {
+	t := a.t
+	if t.write && t.d.LockSQL != "" {
+		if _, err := t.exec(ctx, t.d.LockSQL, "audit:tree"); err != nil {
+			return store.AuditState{}, fmt.Errorf("audit lock: %w", err)
+		}
+	}
+	rows, err := t.query(ctx, `SELECT tree_size, hash_alg FROM audit_state WHERE id = 1`)
+	if err != nil {
+		return store.AuditState{}, fmt.Errorf("audit state: %w", err)
+	}
+	var st store.AuditState
+	if rows.Next() {
+		err = rows.Scan(&st.Size, &st.HashAlg)
+	}
+	return st, errors.Join(err, rows.Err(), rows.Close())
+}
+
+func (a auditTx) Pending(ctx context.Context, n int) ([]store.AuditRecord, error) {
+	rows, err := a.t.query(ctx, `SELECT seq, recorded, leaf_hash FROM audit_entries WHERE tree_index IS NULL ORDER BY seq LIMIT ?`, n)
+	if err != nil {
+		return nil, fmt.Errorf("audit pending: %w", err)
+	}
+	var out []store.AuditRecord
+	for rows.Next() {
+		r := store.AuditRecord{Index: -1}
+		var rec int64
+		if err = rows.Scan(&r.Seq, &rec, &r.LeafHash); err != nil {
+			break
+		}
+		r.Recorded = time.UnixMicro(rec).UTC()
+		out = append(out, r)
+	}
+	return out, errors.Join(err, rows.Err(), rows.Close())
+}
+
+func (a auditTx) Sequence(ctx context.Context, seqs []int64, nodes []store.AuditNode, st store.AuditState) error {
+	t := a.t
+	first := st.Size - int64(len(seqs))
+	if first < 0 {
+		return fmt.Errorf("audit sequence: %d records do not fit a tree of size %d", len(seqs), st.Size)
+	}
+	if t.d.BatchWrites {
+		idx := make([]int64, len(seqs))
+		for i := range seqs {
+			idx[i] = first + int64(i)
+		}
+		if _, err := t.exec(ctx, `UPDATE audit_entries SET tree_index = u.i FROM unnest(?::bigint[], ?::bigint[]) AS u(s, i) WHERE audit_entries.seq = u.s`, seqs, idx); err != nil {
+			return fmt.Errorf("audit sequence: %w", err)
+		}
+		lv, ix, hs := make([]int64, len(nodes)), make([]int64, len(nodes)), make([][]byte, len(nodes))
+		for i, n := range nodes {
+			lv[i], ix[i], hs[i] = int64(n.Level), int64(n.Index), n.Hash
+		}
+		if _, err := t.exec(ctx, `INSERT INTO audit_nodes (level, idx, hash) SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bytea[])`, lv, ix, hs); err != nil {
+			return fmt.Errorf("audit nodes: %w", err)
+		}
+	} else {
+		for i, s := range seqs {
+			if _, err := t.exec(ctx, `UPDATE audit_entries SET tree_index = ? WHERE seq = ?`, first+int64(i), s); err != nil {
+				return fmt.Errorf("audit sequence: %w", err)
+			}
+		}
+		for _, n := range nodes {
+			if _, err := t.exec(ctx, `INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)`, int64(n.Level), int64(n.Index), n.Hash); err != nil {
+				return fmt.Errorf("audit nodes: %w", err)
+			}
+		}
+	}
+	res, err := t.exec(ctx, `UPDATE audit_state SET tree_size = ?, hash_alg = ? WHERE id = 1`, st.Size, st.HashAlg)
+	if err != nil {
+		return fmt.Errorf("audit state: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("audit state: %w", err)
+	} else if n == 0 {
+		if _, err := t.exec(ctx, `INSERT INTO audit_state (id, tree_size, hash_alg) VALUES (1, ?, ?)`, st.Size, st.HashAlg); err != nil {
+			return fmt.Errorf("audit state: %w", err)
+		}
+	}
+	return nil
+}
+
+const auditCols = `seq, tree_index, recorded, leaf_hash, body`
+
+func scanAudit(rows *sql.Rows) ([]store.AuditRecord, error) {
+	var out []store.AuditRecord
+	var err error
+	for rows.Next() {
+		var r store.AuditRecord
+		var idx sql.NullInt64
+		var rec int64
+		if err = rows.Scan(&r.Seq, &idx, &rec, &r.LeafHash, &r.Body); err != nil {
+			break
+		}
+		r.Index = -1
+		if idx.Valid {
+			r.Index = idx.Int64
+		}
+		r.Recorded = time.UnixMicro(rec).UTC()
+		out = append(out, r)
+	}
+	return out, errors.Join(err, rows.Err(), rows.Close())
+}
+
+func (a auditTx) Leaves(ctx context.Context, from int64, n int) ([]store.AuditRecord, error) {
+	rows, err := a.t.query(ctx, `SELECT `+auditCols+` FROM audit_entries WHERE tree_index >= ? ORDER BY tree_index LIMIT ?`, from, n)
+	if err != nil {
+		return nil, fmt.Errorf("audit leaves: %w", err)
+	}
+	return scanAudit(rows)
+}
+
+func (a auditTx) Nodes(ctx context.Context, ids []store.AuditNode) ([][]byte, error) {
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		var q string
+		var args []any
+		if id.Level == 0 {
+			q, args = `SELECT leaf_hash FROM audit_entries WHERE tree_index = ?`, []any{int64(id.Index)}
+		} else {
+			q, args = `SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?`, []any{int64(id.Level), int64(id.Index)}
+		}
+		rows, err := a.t.query(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("audit node: %w", err)
+		}
+		found := rows.Next()
+		if found {
+			err = rows.Scan(&out[i])
+		}
+		if err = errors.Join(err, rows.Err(), rows.Close()); err != nil {
+			return nil, fmt.Errorf("audit node: %w", err)
+		}
+		if !found {
+			return nil, fhir.Errorf(fhir.IssueNotFound, "audit tree node %d/%d is not stored", id.Level, id.Index)
+		}
+	}
+	return out, nil
+}
+
+func (a auditTx) NodeRange(ctx context.Context, level uint, from, to uint64) ([]store.AuditNode, error) {
+	rows, err := a.t.query(ctx, `SELECT idx, hash FROM audit_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx`, int64(level), int64(from), int64(to))
+	if err != nil {
+		return nil, fmt.Errorf("audit nodes: %w", err)
+	}
+	var out []store.AuditNode
+	for rows.Next() {
+		n := store.AuditNode{Level: level}
+		var idx int64
+		if err = rows.Scan(&idx, &n.Hash); err != nil {
+			break
+		}
+		n.Index = uint64(idx)
+		out = append(out, n)
+	}
+	return out, errors.Join(err, rows.Err(), rows.Close())
+}
+
+func (a auditTx) Find(ctx context.Context, q store.AuditQuery) ([]store.AuditRecord, error) {
+	var where []string
+	var args []any
+	for _, term := range q.Terms {
+		where = append(where, `EXISTS (SELECT 1 FROM audit_terms x WHERE x.kind = ? AND x.value = ? AND x.seq = e.seq)`)
+		args = append(args, term.Kind, term.Value)
+	}
+	if !q.From.IsZero() {
+		where = append(where, `e.recorded >= ?`)
+		args = append(args, q.From.UTC().UnixMicro())
+	}
+	if !q.To.IsZero() {
+		where = append(where, `e.recorded < ?`)
+		args = append(args, q.To.UTC().UnixMicro())
+	}
+	if q.Before > 0 {
+		where = append(where, `e.seq < ?`)
+		args = append(args, q.Before)
+	}
+	var from string
+	if len(q.Terms) > 0 {
+		// The first term drives: its rows are read newest first from the
+		// terms table's key, the other conditions test each candidate.
+		from = `audit_terms d ` + a.t.d.joinKeyword() + ` audit_entries e ON e.seq = d.seq`
+		where = append([]string{`d.kind = ? AND d.value = ?`}, where[1:]...)
+		args = append([]any{q.Terms[0].Kind, q.Terms[0].Value}, args[2:]...)
+	} else {
+		from = `audit_entries e`
+	}
+	sqlq := `SELECT e.seq, e.tree_index, e.recorded, e.leaf_hash, e.body FROM ` + from
+	if len(where) > 0 {
+		sqlq += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	sqlq += ` ORDER BY e.seq DESC LIMIT ?`
+	args = append(args, q.Count)
+	rows, err := a.t.queryOnce(ctx, sqlq, args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit find: %w", err)
+	}
+	return scanAudit(rows)
+}
+
+func (a auditTx) BySeq(ctx context.Context, seq int64) (store.AuditRecord, error) {
+	rows, err := a.t.query(ctx, `SELECT `+auditCols+` FROM audit_entries WHERE seq = ?`, seq)
+	if err != nil {
+		return store.AuditRecord{}, fmt.Errorf("audit entry: %w", err)
+	}
+	recs, err := scanAudit(rows)
+	if err != nil {
+		return store.AuditRecord{}, fmt.Errorf("audit entry: %w", err)
+	}
+	if len(recs) == 0 {
+		return store.AuditRecord{}, fhir.Errorf(fhir.IssueNotFound, "audit entry %d does not exist", seq)
+	}
+	return recs[0], nil
+}
+
+func (a auditTx) AddCheckpoint(ctx context.Context, c store.AuditCheckpoint) error {
+	rows, err := a.t.query(ctx, `SELECT 1 FROM audit_checkpoints WHERE tree_size = ?`, c.Size)
+	if err != nil {
+		return fmt.Errorf("audit checkpoint: %w", err)
+	}
+	exists := rows.Next()
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return fmt.Errorf("audit checkpoint: %w", err)
+	}
+	if exists {
+		return fhir.Errorf(fhir.IssueConflict, "a checkpoint of tree size %d exists", c.Size)
+	}
+	_, err = a.t.exec(ctx, `INSERT INTO audit_checkpoints (tree_size, recorded, root, note, signature, key_id) VALUES (?, ?, ?, ?, ?, ?)`,
+		c.Size, c.Recorded.UTC().UnixMicro(), c.Root, c.Note, c.Signature, c.KeyID)
+	if err != nil {
+		return fmt.Errorf("audit checkpoint: %w", err)
+	}
+	return nil
+}
+
+func scanCheckpoints(rows *sql.Rows) ([]store.AuditCheckpoint, error) {
+	var out []store.AuditCheckpoint
+	var err error
+	for rows.Next() {
+		var c store.AuditCheckpoint
+		var rec int64
+		if err = rows.Scan(&c.Size, &rec, &c.Root, &c.Note, &c.Signature, &c.KeyID); err != nil {
+			break
+		}
+		c.Recorded = time.UnixMicro(rec).UTC()
+		out = append(out, c)
+	}
+	return out, errors.Join(err, rows.Err(), rows.Close())
+}
+
+const checkpointCols = `tree_size, recorded, root, note, signature, key_id`
+
+func (a auditTx) Checkpoints(ctx context.Context, from int64, n int) ([]store.AuditCheckpoint, error) {
+	rows, err := a.t.query(ctx, `SELECT `+checkpointCols+` FROM audit_checkpoints WHERE tree_size >= ? ORDER BY tree_size LIMIT ?`, from, n)
+	if err != nil {
+		return nil, fmt.Errorf("audit checkpoints: %w", err)
+	}
+	return scanCheckpoints(rows)
+}
+
+func (a auditTx) LatestCheckpoint(ctx context.Context) (store.AuditCheckpoint, error) {
+	rows, err := a.t.query(ctx, `SELECT `+checkpointCols+` FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1`)
+	if err != nil {
+		return store.AuditCheckpoint{}, fmt.Errorf("audit checkpoints: %w", err)
+	}
+	cs, err := scanCheckpoints(rows)
+	if err != nil {
+		return store.AuditCheckpoint{}, fmt.Errorf("audit checkpoints: %w", err)
+	}
+	if len(cs) == 0 {
+		return store.AuditCheckpoint{}, fhir.Errorf(fhir.IssueNotFound, "no audit checkpoint exists")
+	}
+	return cs[0], nil
+}
+
+func (a auditTx) Key(ctx context.Context, name string) (store.PlatformKey, error) {
+	rows, err := a.t.query(ctx, `SELECT name, algorithm, private_key, public_key, created FROM platform_keys WHERE name = ?`, name)
+	if err != nil {
+		return store.PlatformKey{}, fmt.Errorf("platform key: %w", err)
+	}
+	var k store.PlatformKey
+	found := rows.Next()
+	if found {
+		var created int64
+		err = rows.Scan(&k.Name, &k.Algorithm, &k.PrivateKey, &k.PublicKey, &created)
+		k.Created = time.UnixMicro(created).UTC()
+	}
+	if err = errors.Join(err, rows.Err(), rows.Close()); err != nil {
+		return store.PlatformKey{}, fmt.Errorf("platform key: %w", err)
+	}
+	if !found {
+		return store.PlatformKey{}, fhir.Errorf(fhir.IssueNotFound, "platform key %q does not exist", name)
+	}
+	return k, nil
+}
+
+func (a auditTx) PutKey(ctx context.Context, k store.PlatformKey) error {
+	if _, err := a.Key(ctx, k.Name); err == nil {
+		return fhir.Errorf(fhir.IssueConflict, "platform key %q exists", k.Name)
+	} else if fhir.CodeOf(err) != fhir.IssueNotFound {
+		return err
+	}
+	_, err := a.t.exec(ctx, `INSERT INTO platform_keys (name, algorithm, private_key, public_key, created) VALUES (?, ?, ?, ?, ?)`,
+		k.Name, k.Algorithm, k.PrivateKey, k.PublicKey, k.Created.UTC().UnixMicro())
+	if err != nil {
+		return fmt.Errorf("platform key: %w", err)
+	}
+	return nil
+}
