@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -52,7 +53,7 @@ func ParseNote(b []byte) (Checkpoint, error) {
 	if c.Size, err = strconv.ParseInt(lines[1], 10, 64); err != nil || c.Size < 0 {
 		return c, fmt.Errorf("audit: checkpoint note: bad tree size %q", lines[1])
 	}
-	if c.Root, err = base64.StdEncoding.DecodeString(lines[2]); err != nil {
+	if c.Root, err = base64.StdEncoding.Strict().DecodeString(lines[2]); err != nil {
 		return c, fmt.Errorf("audit: checkpoint note: bad root hash %q", lines[2])
 	}
 	if c.Time, err = time.Parse(time.RFC3339Nano, lines[3]); err != nil {
@@ -86,4 +87,37 @@ func VerifyCheckpoint(v *Verifier, c Checkpoint) error {
 	}
 	c.Prev = n.Prev
 	return nil
+}
+
+// witnessFile is a checkpoint as kept outside the platform.
+type witnessFile struct {
+	Note      string `json:"note"`
+	Signature b64    `json:"signature"`
+	KeyID     string `json:"keyId"`
+}
+
+// MarshalWitness encodes a checkpoint for keeping outside the platform (a
+// file the supervision platform or an auditor holds); VerifyOptions.Witness
+// takes it back through ParseWitness.
+func MarshalWitness(c Checkpoint) []byte {
+	b, err := json.MarshalIndent(witnessFile{Note: string(c.Note), Signature: c.Signature, KeyID: c.KeyID}, "", "  ")
+	if err != nil {
+		panic(fmt.Sprintf("audit: marshal witness: %v", err)) // strings and bytes only
+	}
+	return append(b, '\n')
+}
+
+// ParseWitness decodes MarshalWitness's encoding. The signature is not
+// checked here: verification does it with the trusted key.
+func ParseWitness(b []byte) (Checkpoint, error) {
+	var w witnessFile
+	if err := json.Unmarshal(b, &w); err != nil {
+		return Checkpoint{}, fmt.Errorf("audit: witness: %w", err)
+	}
+	c, err := ParseNote([]byte(w.Note))
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	c.Signature, c.KeyID = w.Signature, w.KeyID
+	return c, nil
 }

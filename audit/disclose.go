@@ -24,8 +24,12 @@ func (e *Entry) resolveDisclosed() {
 		return
 	}
 	pats := e.Patients
+	seen := make(map[string]bool, len(e.disclosed))
 	for _, v := range e.disclosed {
-		e.Resources = append(e.Resources, v.Type+"/"+v.ID)
+		if ref := v.Type + "/" + v.ID; !seen[ref] {
+			seen[ref] = true
+			e.Resources = append(e.Resources, ref)
+		}
 		if v.Type == "Patient" {
 			pats = append(pats, v.ID)
 		}

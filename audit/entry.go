@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -93,8 +94,16 @@ func (e *Entry) Marshal() []byte {
 // ParseEntry decodes an entry's canonical bytes.
 func ParseEntry(b []byte) (Entry, error) {
 	var e Entry
-	if err := json.Unmarshal(b, &e); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
 		return e, fmt.Errorf("audit: entry: %w", err)
+	}
+	if dec.More() {
+		return e, fmt.Errorf("audit: entry: data after the entry")
+	}
+	if e.Time.IsZero() {
+		return e, fmt.Errorf("audit: entry: no time")
 	}
 	return e, nil
 }

@@ -68,9 +68,14 @@ type walker struct {
 	next int
 	// prev is the size of the last checkpoint checked.
 	prev int64
-	// witness, when set, must match the tree at its size.
-	witness *Checkpoint
-	rep     *Report
+	// witness, when set, must match the tree at its size and be among the
+	// checkpoints; witnessRoot records that its root matched.
+	witness     *Checkpoint
+	witnessRoot bool
+	// streaming says checkpoints arrive after the entries they cover
+	// (VerifyExport) instead of being known in advance.
+	streaming bool
+	rep       *Report
 	// written collects "Type/id/_history/n" of every write entry.
 	written map[string]bool
 	visit   compact.VisitFn
@@ -127,15 +132,21 @@ func (w *walker) leaf(index int64, body, stored []byte, recorded time.Time) erro
 func (w *walker) checkpoints() error {
 	size := int64(w.r.End())
 	if w.witness != nil && w.witness.Size == size {
-		if err := w.checkRoot(*w.witness, "the witness checkpoint"); err != nil {
-			return err
+		if !w.witnessRoot {
+			if err := w.checkRoot(*w.witness, "the witness checkpoint"); err != nil {
+				return err
+			}
+			w.witnessRoot = true
 		}
-		// The log published the witness: it must still hold it.
+		// The log published the witness: it must still hold it. (In an
+		// export, checkpoints follow their last entry: wait for it.)
 		i, ok := slices.BinarySearchFunc(w.cps, size, func(c Checkpoint, s int64) int { return cmp.Compare(c.Size, s) })
-		if !ok || !bytes.Equal(w.cps[i].Note, w.witness.Note) || !bytes.Equal(w.cps[i].Signature, w.witness.Signature) {
+		switch {
+		case ok && bytes.Equal(w.cps[i].Note, w.witness.Note) && bytes.Equal(w.cps[i].Signature, w.witness.Signature):
+			w.witness = nil
+		case !w.streaming || ok:
 			return checkpointErr(size, "the witness checkpoint is not in the log: a checkpoint was removed or replaced")
 		}
-		w.witness = nil
 	}
 	for w.next < len(w.cps) && w.cps[w.next].Size == size {
 		c := w.cps[w.next]
@@ -178,6 +189,9 @@ func (w *walker) finish() error {
 	size := int64(w.r.End())
 	if w.next < len(w.cps) {
 		return checkpointErr(w.cps[w.next].Size, "covers %d entries but the log holds %d: entries were removed", w.cps[w.next].Size, size)
+	}
+	if w.witness != nil && w.witnessRoot {
+		return checkpointErr(w.witness.Size, "the witness checkpoint is not in the log: a checkpoint was removed or replaced")
 	}
 	if w.witness != nil {
 		return checkpointErr(w.witness.Size, "the witness checkpoint covers %d entries but the log holds %d: entries were removed", w.witness.Size, size)

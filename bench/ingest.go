@@ -5,6 +5,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,8 +28,10 @@ type IngestOptions struct {
 	// Concurrency is passed to the importer (0: its default).
 	Concurrency int
 	// Open opens a fresh, empty store of the backend; close drops it.
-	Open       func(ctx context.Context, backend string) (st store.Store, close func() error, err error)
-	NewService func(store.Store) *resources.Service
+	Open func(ctx context.Context, backend string) (st store.Store, close func() error, err error)
+	// NewService builds the service of a run (with its audit log); done
+	// is called after the run, once the clock has stopped.
+	NewService func(ctx context.Context, st store.Store) (svc *resources.Service, done func(), err error)
 	Log        io.Writer
 }
 
@@ -74,8 +77,13 @@ func Ingest(ctx context.Context, o IngestOptions) (IngestResult, error) {
 		if err != nil {
 			return res, fmt.Errorf("bench ingest %s: %w", o.Backend, err)
 		}
-		im := &ingest.Importer{Service: o.NewService(st), Concurrency: o.Concurrency}
+		svc, done, err := o.NewService(ctx, st)
+		if err != nil {
+			return res, errors.Join(fmt.Errorf("bench ingest %s: %w", o.Backend, err), closeFn())
+		}
+		im := &ingest.Importer{Service: svc, Concurrency: o.Concurrency}
 		sum, err := im.Import(ctx, []string{o.Dir})
+		done()
 		cerr := closeFn()
 		if err != nil {
 			return res, fmt.Errorf("bench ingest %s: %w", o.Backend, err)

@@ -69,6 +69,7 @@ func (h *Handler) read(w http.ResponseWriter, r *http.Request, c *call) error {
 			return nil
 		}
 	}
+	c.disclose(out.Version)
 	h.writeRead(w, c, out)
 	return nil
 }
@@ -85,6 +86,7 @@ func (h *Handler) vread(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err != nil {
 		return err
 	}
+	c.disclose(out.Version)
 	h.writeRead(w, c, out)
 	return nil
 }

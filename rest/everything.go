@@ -37,6 +37,7 @@ func (h *Handler) everything(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
+	c.disclose(vs...)
 	base := baseURL(r)
 	entries := make([]any, 0, len(vs))
 	for _, v := range vs {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/yitong-health/yitong/audit"
 	"github.com/yitong-health/yitong/export"
 	"github.com/yitong-health/yitong/resources"
 )
@@ -53,6 +54,10 @@ type Config struct {
 	Now func() time.Time
 	// Exports runs bulk exports; nil leaves $export out of the API.
 	Exports *export.Manager
+	// Audit records every request in the audit log and serves the log's
+	// checkpoints, proofs and AuditEvent view; nil leaves auditing out
+	// (tests of other concerns only: serve always sets it).
+	Audit *audit.Log
 }
 
 // Handler is the FHIR API.

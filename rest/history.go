@@ -61,6 +61,7 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request, c *call) error
 	if err != nil {
 		return err
 	}
+	c.disclose(page.Versions...)
 	base := baseURL(r)
 	bundle := map[string]any{
 		"resourceType": "Bundle",

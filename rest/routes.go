@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/store"
 )
 
 // route is one entry of the route table.
@@ -68,7 +69,16 @@ type call struct {
 	typ, id string
 	reqID   string
 	fmt     format
+	// disclosed are the versions the answer discloses, for the audit
+	// entry of a read (see Handler.audit).
+	disclosed []store.Version
+	// query holds a search's parameters (for the audit entry, which
+	// names them without their values).
+	query map[string][]string
 }
+
+// disclose records versions the answer will disclose.
+func (c *call) disclose(vs ...store.Version) { c.disclosed = append(c.disclosed, vs...) }
 
 // notFoundRoute answers requests no route matches.
 func notFoundRoute(r *http.Request) error {

@@ -41,6 +41,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, c *call) error 
 			params[k] = vs
 		}
 	}
+	c.query = params
 	res, err := h.cfg.Service.Search(r.Context(), c.typ, params, resources.SearchOptions{
 		Lenient: preferHandling(r) == "lenient",
 		Cursor:  cursor,
@@ -48,6 +49,8 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, c *call) error 
 	if err != nil {
 		return err
 	}
+	c.disclose(res.Page.Matches...)
+	c.disclose(res.Page.Included...)
 	writeJSON(w, c.fmt, http.StatusOK, searchBundle(baseURL(r), c.typ, params, cursor, res))
 	return nil
 }

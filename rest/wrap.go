@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yitong-health/yitong/audit"
 	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/resources"
 )
@@ -63,6 +64,9 @@ func (h *Handler) wrap(rt route) http.Handler {
 		if rt.types != nil && c.typ == "" {
 			c.typ = rt.types[0]
 		}
+		var auditErr error
+		ev := h.auditEvent(r, rt, c)
+		r = r.WithContext(audit.WithEvent(r.Context(), ev))
 		defer func() {
 			if p := recover(); p != nil {
 				h.cfg.Logger.Error("panic", "request_id", c.reqID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -71,6 +75,7 @@ func (h *Handler) wrap(rt route) http.Handler {
 				}
 			}
 			d := time.Since(start)
+			h.audit(ev, rt, c, sw.status, auditErr)
 			observe(rt.interaction, r.Method, sw.status, d)
 			h.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("request_id", c.reqID), slog.String("method", r.Method),
@@ -88,6 +93,7 @@ func (h *Handler) wrap(rt route) http.Handler {
 				h.cfg.Logger.Error("internal error", "request_id", c.reqID, "route", rt.pattern, "error", err.Error())
 			}
 			h.writeErrorFmt(sw, r, c.fmt, err)
+			auditErr = err
 		}
 	})
 }

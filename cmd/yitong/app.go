@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"time"
 
+	"github.com/yitong-health/yitong/audit"
 	"github.com/yitong-health/yitong/config"
 	"github.com/yitong-health/yitong/fhir/spec"
 	"github.com/yitong-health/yitong/fhir/validate"
@@ -43,12 +45,49 @@ func describe(b config.Backend) string {
 	return "sqlite " + b.Path
 }
 
-// newService builds the resources service with the R4 validator.
-func newService(st store.Store) *resources.Service {
-	return resources.New(st, resources.Options{
+// platform is what every command that serves or writes data runs on: the
+// resources service, and the audit log that records each of its acts with
+// the log's background writer running.
+type platform struct {
+	svc   *resources.Service
+	audit *audit.Log
+	stop  context.CancelFunc
+	done  chan struct{}
+}
+
+// openPlatform opens the audit log of st (creating its signing key on
+// first use), starts its writer, and builds the resources service with the
+// R4 validator. Close stops the writer after it has written and sequenced
+// every entry.
+func openPlatform(ctx context.Context, st store.Store, log *slog.Logger) (*platform, error) {
+	l, err := audit.Open(ctx, audit.Config{Store: st, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	p := &platform{audit: l, stop: stop, done: make(chan struct{})}
+	go func() { defer close(p.done); l.Run(rctx) }()
+	p.svc = resources.New(st, resources.Options{
 		Validate:       validate.Resource,
 		IsResourceType: spec.IsResourceType,
+		Audit:          l,
 	})
+	return p, nil
+}
+
+// Close stops the audit writer once everything recorded is written.
+func (p *platform) Close() {
+	p.stop()
+	<-p.done
+}
+
+// benchService opens a platform for a benchmark run (bench.IngestOptions).
+func benchService(ctx context.Context, st store.Store) (*resources.Service, func(), error) {
+	p, err := openPlatform(ctx, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return nil, nil, err
+	}
+	return p.svc, p.Close, nil
 }
 
 // finishReindex rebuilds the index entries a migration or an interrupted

@@ -76,7 +76,7 @@ func (c *benchCmd) ingest(ctx context.Context, args []string) error {
 	for _, b := range strings.Split(*backends, ",") {
 		res, err := bench.Ingest(ctx, bench.IngestOptions{
 			Backend: strings.TrimSpace(b), Dir: *dir, Runs: *runs, Concurrency: *concurrency,
-			Open: freshStore(*pg), NewService: newService, Log: c.stderr,
+			Open: freshStore(*pg), NewService: benchService, Log: c.stderr,
 		})
 		if err != nil {
 			return err
@@ -141,7 +141,12 @@ func (c *benchCmd) search(ctx context.Context, args []string) error {
 // searchOne loads the population into st when it is empty, then runs the
 // search scenario on it.
 func (c *benchCmd) searchOne(ctx context.Context, st store.Store, name, dir string, copies int, o bench.SearchOptions, log *slog.Logger) (bench.SearchResult, error) {
-	svc := newService(st)
+	p, err := openPlatform(ctx, st, log)
+	if err != nil {
+		return bench.SearchResult{}, err
+	}
+	defer p.Close()
+	svc := p.svc
 	if err := finishReindex(ctx, svc, log); err != nil {
 		return bench.SearchResult{}, err
 	}
@@ -165,7 +170,7 @@ func (c *benchCmd) searchOne(ctx context.Context, st store.Store, name, dir stri
 	if err != nil {
 		return bench.SearchResult{}, err
 	}
-	o.Backend, o.Handler, o.Store = name, newServer(svc, tmp, log), st
+	o.Backend, o.Handler, o.Store = name, newServer(p, tmp, log), st
 	res, err := bench.Search(ctx, o)
 	return res, errors.Join(err, os.RemoveAll(tmp))
 }

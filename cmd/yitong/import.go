@@ -53,7 +53,12 @@ func (c *importCmd) Run(ctx context.Context, args []string) (err error) {
 			err = fmt.Errorf("close database: %w", cerr)
 		}
 	}()
-	svc := newService(st)
+	p, err := openPlatform(ctx, st, slog.New(slog.NewTextHandler(c.stderr, nil)))
+	if err != nil {
+		return err
+	}
+	defer p.Close() // before the store closes: the audit writer's last flush needs it
+	svc := p.svc
 	if err := finishReindex(ctx, svc, slog.New(slog.NewTextHandler(c.stderr, nil))); err != nil {
 		return err
 	}

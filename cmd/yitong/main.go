@@ -2,6 +2,7 @@
 //
 //	yitong serve   serve the web pages and the FHIR API
 //	yitong import  load Bundles and NDJSON files
+//	yitong audit   verify, checkpoint and export the audit log
 //	yitong bench   run a benchmark scenario
 //	yitong version print the version
 //
@@ -38,6 +39,7 @@ func commands(stdout, stderr io.Writer) map[string]command {
 		"serve":   &serveCmd{stderr: stderr},
 		"import":  &importCmd{stdout: stdout, stderr: stderr},
 		"bench":   &benchCmd{stdout: stdout, stderr: stderr},
+		"audit":   &auditCmd{stdout: stdout, stderr: stderr},
 		"version": &versionCmd{stdout: stdout},
 	}
 }

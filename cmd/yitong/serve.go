@@ -19,7 +19,6 @@ import (
 	"github.com/yitong-health/yitong/config"
 	"github.com/yitong-health/yitong/export"
 	"github.com/yitong-health/yitong/fhir/spec"
-	"github.com/yitong-health/yitong/resources"
 	"github.com/yitong-health/yitong/rest"
 	"github.com/yitong-health/yitong/web"
 )
@@ -53,11 +52,15 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 			log.Error("close store", "error", err.Error())
 		}
 	}()
-	svc := newService(st)
-	if err := finishReindex(ctx, svc, log); err != nil {
+	p, err := openPlatform(ctx, st, log)
+	if err != nil {
 		return err
 	}
-	handler := newServer(svc, data, log)
+	defer p.Close() // before the store closes: the audit writer's last flush needs it
+	if err := finishReindex(ctx, p.svc, log); err != nil {
+		return err
+	}
+	handler := newServer(p, data, log)
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -82,7 +85,8 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 
 // newServer assembles the HTTP handler: pages, the FHIR API, metrics and
 // health endpoints.
-func newServer(svc *resources.Service, data string, log *slog.Logger) http.Handler {
+func newServer(p *platform, data string, log *slog.Logger) http.Handler {
+	svc := p.svc
 	st := svc.Store()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -95,6 +99,7 @@ func newServer(svc *resources.Service, data string, log *slog.Logger) http.Handl
 		Software:      "Yitong",
 		Version:       version,
 		Exports:       export.NewManager(st, filepath.Join(data, "exports"), log),
+		Audit:         p.audit,
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/fhir/", api)

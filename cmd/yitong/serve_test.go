@@ -17,7 +17,7 @@ func TestServerEndpoints(t *testing.T) {
 	for _, b := range storetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			st := b.Open(t, nil)
-			srv := httptest.NewServer(newServer(newService(st), t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil))))
+			srv := httptest.NewServer(newServer(testPlatform(t, st), t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil))))
 			defer srv.Close()
 			get := func(path string, hdr ...string) (int, string, http.Header) {
 				t.Helper()
@@ -71,7 +71,7 @@ func TestServerEndpoints(t *testing.T) {
 
 func TestReadyzWhenDatabaseIsGone(t *testing.T) {
 	st := storetest.OpenSQLite(t, nil)
-	h := newServer(newService(st), t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := newServer(testPlatform(t, st), t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,248 @@
+package audit
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/transparency-dev/merkle/compact"
+
+	"github.com/yitong-health/yitong/store"
+)
+
+// Export lines. An export is NDJSON: one "start" line, then the entries in
+// tree order, each checkpoint right after the entry that completes its
+// tree. It is what the provincial supervision platform receives, and all
+// that VerifyExport needs besides the platform's public key.
+type exportLine struct {
+	Type string `json:"type"` // start, entry, checkpoint
+
+	// start: the tree position the export begins at, the hash algorithm,
+	// the checkpoint key, and the roots of the perfect subtrees covering
+	// the entries before Begin (none when Begin is 0).
+	Begin     *int64 `json:"begin,omitempty"`
+	HashAlg   string `json:"hashAlg,omitempty"`
+	PublicKey b64    `json:"publicKey,omitempty"`
+	Hashes    []b64  `json:"hashes,omitempty"`
+
+	// entry: its tree position and its canonical bytes, verbatim.
+	Index *int64          `json:"index,omitempty"`
+	Entry json.RawMessage `json:"entry,omitempty"`
+
+	// checkpoint.
+	Size      *int64 `json:"size,omitempty"`
+	Note      string `json:"note,omitempty"`
+	Signature b64    `json:"signature,omitempty"`
+	KeyID     string `json:"keyId,omitempty"`
+}
+
+// b64 is bytes in strict standard base64: a changed padding bit is an
+// error, not the same bytes.
+type b64 []byte
+
+func (b b64) MarshalJSON() ([]byte, error) {
+	return json.Marshal(base64.StdEncoding.EncodeToString(b))
+}
+
+func (b *b64) UnmarshalJSON(data []byte) error {
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	d, err := base64.StdEncoding.Strict().DecodeString(s)
+	*b = d
+	return err
+}
+
+func toB64(hs [][]byte) []b64 {
+	out := make([]b64, len(hs))
+	for i, h := range hs {
+		out[i] = h
+	}
+	return out
+}
+
+func fromB64(hs []b64) [][]byte {
+	out := make([][]byte, len(hs))
+	for i, h := range hs {
+		out[i] = h
+	}
+	return out
+}
+
+// ExportSummary says what an export holds.
+type ExportSummary struct {
+	Begin, End  int64 // tree positions [Begin, End)
+	Checkpoints int
+}
+
+// Export writes the entries of st's audit log from tree position from to
+// its end, and the checkpoints over them, to w, from one consistent
+// snapshot. Exporting from the End of the previous export continues it.
+func Export(ctx context.Context, st store.Store, w io.Writer, from int64) (ExportSummary, error) {
+	sum := ExportSummary{Begin: from}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	err := st.View(ctx, func(tx store.Tx) error {
+		a := tx.Audit()
+		state, err := a.State(ctx)
+		if err != nil {
+			return err
+		}
+		if from < 0 || from > state.Size {
+			return fmt.Errorf("audit export: position %d is outside the log (size %d)", from, state.Size)
+		}
+		k, err := a.Key(ctx, KeyName)
+		if err != nil {
+			return err
+		}
+		hashes, err := a.Nodes(ctx, toStore(compact.RangeNodes(0, uint64(from), nil)))
+		if err != nil {
+			return err
+		}
+		if state.HashAlg == "" {
+			state.HashAlg = SM3
+		}
+		if err := enc.Encode(exportLine{Type: "start", Begin: &from, HashAlg: state.HashAlg, PublicKey: k.PublicKey, Hashes: toB64(hashes)}); err != nil {
+			return err
+		}
+		cps, err := a.Checkpoints(ctx, from+1, 1<<30)
+		if err != nil {
+			return err
+		}
+		next := 0
+		for pos := from; pos < state.Size; {
+			recs, err := a.Leaves(ctx, pos, 10000)
+			if err != nil {
+				return err
+			}
+			if len(recs) == 0 {
+				return fmt.Errorf("audit export: entries end at %d, before the tree's size %d", pos, state.Size)
+			}
+			for _, r := range recs {
+				if r.Index >= state.Size {
+					break
+				}
+				i := r.Index
+				if err := enc.Encode(exportLine{Type: "entry", Index: &i, Entry: r.Body}); err != nil {
+					return err
+				}
+				for next < len(cps) && cps[next].Size == i+1 {
+					c := cps[next]
+					if err := enc.Encode(exportLine{Type: "checkpoint", Size: &c.Size, Note: string(c.Note), Signature: c.Signature, KeyID: c.KeyID}); err != nil {
+						return err
+					}
+					next++
+					sum.Checkpoints++
+				}
+				pos = i + 1
+			}
+		}
+		sum.End = state.Size
+		return nil
+	})
+	if err != nil {
+		return sum, err
+	}
+	return sum, bw.Flush()
+}
+
+// ExportReport is what VerifyExport checked.
+type ExportReport struct {
+	Report
+	Begin int64
+	// Unproven counts the entries after the export's last checkpoint:
+	// intact as far as anyone can tell, but not yet covered by a signature.
+	Unproven int64
+}
+
+// VerifyExport checks an export offline with the platform's public key
+// (PKIX DER) alone: it recomputes the tree from the entries (and, for an
+// export that continues an earlier one, the subtree roots its start line
+// gives) and checks every checkpoint's signature and root hash, and the
+// witness, if given, against the tree. The export's own key must be the
+// trusted one. It returns a *VerifyError naming the first problem.
+func VerifyExport(r io.Reader, publicKey []byte, witness *Checkpoint) (ExportReport, error) {
+	start := time.Now()
+	var rep ExportReport
+	v, err := ParsePublicKey(publicKey)
+	if err != nil {
+		return rep, err
+	}
+	rep.KeyID = v.KeyID
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<16))
+	dec.DisallowUnknownFields()
+	var first exportLine
+	if err := dec.Decode(&first); err != nil || first.Type != "start" || first.Begin == nil {
+		return rep, logErr("the export does not begin with its start line")
+	}
+	if string(first.PublicKey) != string(publicKey) {
+		return rep, logErr("the export names another checkpoint key than the trusted one")
+	}
+	h, err := NewHasher(first.HashAlg)
+	if err != nil {
+		return rep, logErr("%v", err)
+	}
+	rep.HashAlg, rep.Begin = first.HashAlg, *first.Begin
+	// Checkpoints arrive in the stream; the walker checks each when given.
+	w, err := newWalker(h, v, uint64(*first.Begin), fromB64(first.Hashes), nil, witness, &rep.Report)
+	if err != nil {
+		return rep, err
+	}
+	w.streaming = true
+	w.prev = -1 // the chain is checked from the first checkpoint in the export
+	lastProven := *first.Begin
+	for {
+		var ln exportLine
+		err := dec.Decode(&ln)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return rep, logErr("after tree position %d: %v", w.r.End(), err)
+		}
+		switch ln.Type {
+		case "entry":
+			if ln.Index == nil {
+				return rep, logErr("an entry line without its index after position %d", w.r.End())
+			}
+			if err := w.leaf(*ln.Index, ln.Entry, nil, time.Time{}); err != nil {
+				return rep, err
+			}
+		case "checkpoint":
+			if ln.Size == nil {
+				return rep, logErr("a checkpoint line without its size")
+			}
+			c := Checkpoint{Size: *ln.Size, Note: []byte(ln.Note), Signature: ln.Signature, KeyID: ln.KeyID}
+			n, err := ParseNote(c.Note)
+			if err != nil {
+				return rep, checkpointErr(c.Size, "%v", err)
+			}
+			c.Root, c.Time, c.Prev = n.Root, n.Time, n.Prev
+			if c.Size != int64(w.r.End()) {
+				return rep, checkpointErr(c.Size, "appears after entry %d, not after the entry that completes its tree", int64(w.r.End())-1)
+			}
+			if w.prev < 0 {
+				w.prev = c.Prev
+			}
+			w.cps, w.next = append(w.cps, c), len(w.cps)
+			if err := w.checkpoints(); err != nil {
+				return rep, err
+			}
+			lastProven = c.Size
+		default:
+			return rep, logErr("unknown line type %q after position %d", ln.Type, w.r.End())
+		}
+	}
+	if err := w.finish(); err != nil {
+		return rep, err
+	}
+	rep.Unproven = rep.Size - lastProven
+	rep.Elapsed = time.Since(start)
+	return rep, nil
+}

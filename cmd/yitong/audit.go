@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/yitong-health/yitong/audit"
+	"github.com/yitong-health/yitong/config"
+	"github.com/yitong-health/yitong/store"
+)
+
+type auditCmd struct{ stdout, stderr io.Writer }
+
+func (c *auditCmd) Summary() string {
+	return "verify, checkpoint and export the tamper-evident audit log"
+}
+
+func (c *auditCmd) Run(ctx context.Context, args []string) error {
+	subs := map[string]func(context.Context, []string) error{
+		"verify":     c.verify,
+		"checkpoint": c.checkpoint,
+		"export":     c.export,
+		"key":        c.key,
+	}
+	names := make([]string, 0, len(subs))
+	for n := range subs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintf(c.stderr, "usage: yitong audit COMMAND [flags]\n\ncommands: %s\n'yitong audit COMMAND -h' lists its flags.\n", strings.Join(names, ", "))
+		if len(args) == 0 {
+			return exitCode(2)
+		}
+		return nil
+	}
+	fn, ok := subs[args[0]]
+	if !ok {
+		return fmt.Errorf("audit: unknown command %q (commands: %s)", args[0], strings.Join(names, ", "))
+	}
+	return fn(ctx, args[1:])
+}
+
+// openAuditStore parses the store flags plus the command's own, and opens
+// the store.
+func (c *auditCmd) openStore(ctx context.Context, fs *flag.FlagSet, args []string) (store.Store, error) {
+	set := config.Bind(fs, storeFlags()...)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("%s: unexpected arguments %v", fs.Name(), fs.Args())
+	}
+	v, err := getAll(set, storeFlags()...)
+	if err != nil {
+		return nil, err
+	}
+	st, _, err := openStore(ctx, v[1], v[0])
+	return st, err
+}
+
+// readKey reads a public key file, PEM ("PUBLIC KEY") or DER.
+func readKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if p, _ := pem.Decode(b); p != nil {
+		return p.Bytes, nil
+	}
+	return b, nil
+}
+
+// verify checks the whole log (or, with --export, an export offline) and
+// exits non-zero naming the first bad entry or checkpoint.
+func (c *auditCmd) verify(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	keyFile := fs.String("public-key", "", "trusted checkpoint key (PEM or DER); required with --export, else the key stored with the log")
+	witnessFile := fs.String("witness", "", "a checkpoint kept outside the platform (from 'yitong audit checkpoint --out'); the log must contain its tree")
+	exportFile := fs.String("export", "", "verify this export offline instead of a database")
+	var witness *audit.Checkpoint
+	var key []byte
+	load := func() error {
+		if *witnessFile != "" {
+			b, err := os.ReadFile(*witnessFile)
+			if err != nil {
+				return err
+			}
+			w, err := audit.ParseWitness(b)
+			if err != nil {
+				return err
+			}
+			witness = &w
+		}
+		if *keyFile != "" {
+			var err error
+			if key, err = readKey(*keyFile); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if hasFlag(args, "export") {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if err := load(); err != nil {
+			return err
+		}
+		if key == nil {
+			return errors.New("audit verify --export needs --public-key: an export is only as trustworthy as the key it is checked with")
+		}
+		f, err := os.Open(*exportFile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		rep, err := audit.VerifyExport(f, key, witness)
+		if err != nil {
+			fmt.Fprintf(c.stdout, "FAILED: %v\n", err)
+			return exitCode(1)
+		}
+		fmt.Fprintf(c.stdout, "OK: entries %d-%d, %d checkpoints (latest %d), %d entries after the last checkpoint, hash %s, key %s, %.2fs\n",
+			rep.Begin, rep.Size, rep.Checkpoints, rep.Latest, rep.Unproven, rep.HashAlg, rep.KeyID, rep.Elapsed.Seconds())
+		return nil
+	}
+	st, err := c.openStore(ctx, fs, args)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := load(); err != nil {
+		return err
+	}
+	rep, err := audit.Verify(ctx, st, audit.VerifyOptions{PublicKey: key, Witness: witness})
+	var ve *audit.VerifyError
+	if errors.As(err, &ve) {
+		fmt.Fprintf(c.stdout, "FAILED: %v\n", err)
+		return exitCode(1)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "OK: %d entries, %d checkpoints (latest %d), %d pending, %d resource versions matched to their entries, hash %s, key %s, %.2fs\n",
+		rep.Size, rep.Checkpoints, rep.Latest, rep.Pending, rep.Versions, rep.HashAlg, rep.KeyID, rep.Elapsed.Seconds())
+	return nil
+}
+
+// hasFlag reports whether args set flag name (-name, --name, with or
+// without =value).
+func hasFlag(args []string, name string) bool {
+	for _, a := range args {
+		a = strings.TrimLeft(a, "-")
+		if a == name || strings.HasPrefix(a, name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// checkpoint sequences pending entries and signs a checkpoint now.
+func (c *auditCmd) checkpoint(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("audit checkpoint", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	out := fs.String("out", "", "also write the checkpoint to this file, for keeping outside the platform (a witness)")
+	st, err := c.openStore(ctx, fs, args)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	l, err := audit.Open(ctx, audit.Config{Store: st, Logger: slog.New(slog.NewTextHandler(c.stderr, nil))})
+	if err != nil {
+		return err
+	}
+	cp, err := l.Checkpoint(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "%s— %s %s\n", cp.Note, cp.KeyID, base64.StdEncoding.EncodeToString(cp.Signature))
+	if *out != "" {
+		return os.WriteFile(*out, audit.MarshalWitness(cp), 0o644)
+	}
+	return nil
+}
+
+// export writes the log as NDJSON for the provincial supervision platform.
+func (c *auditCmd) export(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("audit export", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	from := fs.Int64("from", 0, "first tree position to export (the end of the previous export)")
+	out := fs.String("out", "", "write to this file instead of standard output")
+	st, err := c.openStore(ctx, fs, args)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	w := c.stdout
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	sum, err := audit.Export(ctx, st, w, *from)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stderr, "exported entries %d-%d with %d checkpoints; continue with --from %d\n", sum.Begin, sum.End, sum.Checkpoints, sum.End)
+	return nil
+}
+
+// key prints the checkpoint key's public half (PEM).
+func (c *auditCmd) key(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("audit key", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	st, err := c.openStore(ctx, fs, args)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	l, err := audit.Open(ctx, audit.Config{Store: st})
+	if err != nil {
+		return err
+	}
+	return pem.Encode(c.stdout, &pem.Block{Type: "PUBLIC KEY", Bytes: l.PublicKey().PublicKeyDER})
+}
