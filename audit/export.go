@@ -211,7 +211,7 @@ func VerifyExport(r io.Reader, publicKey []byte, witness *Checkpoint) (ExportRep
 			if ln.Index == nil {
 				return rep, logErr("an entry line without its index after position %d", w.r.End())
 			}
-			if err := w.leaf(*ln.Index, ln.Entry, nil, time.Time{}); err != nil {
+			if err := w.leaf(*ln.Index, ln.Entry, nil, nil, time.Time{}); err != nil {
 				return rep, err
 			}
 		case "checkpoint":

@@ -207,36 +207,37 @@ func (l *Log) putBack(es []Entry) {
 // Flush writes every queued entry and sequences every committed entry.
 func (l *Log) Flush(ctx context.Context) error {
 	for {
-		es := l.take(l.cfg.Batch)
-		n, err := l.step(ctx, es)
+		taken, placed, err := l.step(ctx)
 		if err != nil {
 			return err
 		}
-		if len(es) == 0 && n == 0 {
+		if taken == 0 && placed == 0 {
 			return nil
 		}
 	}
 }
 
-// step appends es and sequences up to Batch pending entries, in one
-// transaction; it returns how many entries it sequenced. On failure es go
-// back to the queue.
-func (l *Log) step(ctx context.Context, es []Entry) (int, error) {
+// step takes up to Batch queued entries, appends them and sequences up to
+// Batch pending entries, in one transaction; it returns how many entries
+// it took and placed. Entries are taken under the sequencer's lock, so a
+// Flush never misses entries another step has taken but not committed.
+// On failure the entries go back to the queue.
+func (l *Log) step(ctx context.Context) (taken, placed int, err error) {
+	l.seqMu.Lock()
+	defer l.seqMu.Unlock()
+	es := l.take(l.cfg.Batch)
 	recs := make([]store.AuditRecord, len(es))
 	for i := range es {
 		recs[i] = es[i].recordBounded(l.hasher)
 	}
-	l.seqMu.Lock()
-	defer l.seqMu.Unlock()
-	var n int
-	err := l.cfg.Store.Update(ctx, func(tx store.Tx) error {
+	err = l.cfg.Store.Update(ctx, func(tx store.Tx) error {
 		if len(recs) > 0 {
 			if err := tx.Audit().Append(ctx, recs); err != nil {
 				return err
 			}
 		}
 		var err error
-		n, err = l.tree.sequence(ctx, tx, l.cfg.Batch)
+		placed, err = l.tree.sequence(ctx, tx, l.cfg.Batch)
 		return err
 	})
 	if err != nil {
@@ -244,9 +245,9 @@ func (l *Log) step(ctx context.Context, es []Entry) (int, error) {
 		if len(es) > 0 {
 			l.putBack(es)
 		}
-		return 0, err
+		return 0, 0, err
 	}
-	return n, nil
+	return len(es), placed, nil
 }
 
 // Run writes recorded entries, sequences committed ones and signs

@@ -3,7 +3,9 @@ package audit_test
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -202,5 +204,32 @@ func TestRunFlushesAndCheckpoints(t *testing.T) {
 	}
 	if rep.Size != 100 {
 		t.Errorf("after Run stopped, the tree holds %d entries, want 100", rep.Size)
+	}
+}
+
+// TestVerifyFindsUnauditedWrite checks that a version written without its
+// entry (a write that bypassed the audit log) fails verification.
+func TestVerifyFindsUnauditedWrite(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.OpenSQLite(t, nil)
+	l, err := audit.Open(ctx, audit.Config{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, ctx, st, l, 2, 2, "x")
+	if _, err := audit.Verify(ctx, st, audit.VerifyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	err = st.Update(ctx, func(tx store.Tx) error {
+		_, err := tx.Put(ctx, store.Version{Type: "Basic", ID: "sneaky", VersionID: 1, LastUpdated: tx.Now(), Method: store.MethodCreate, Body: []byte(`{"resourceType":"Basic"}`)}, store.Index{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = audit.Verify(ctx, st, audit.VerifyOptions{})
+	var ve *audit.VerifyError
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "Basic/sneaky/_history/1") {
+		t.Fatalf("an unaudited write: %v", err)
 	}
 }

@@ -100,3 +100,37 @@ func VerifyInclusion(h *Hasher, p Inclusion, root []byte) error {
 func VerifyConsistency(h *Hasher, p Consistency, root1, root2 []byte) error {
 	return proof.VerifyConsistency(h, uint64(p.Size1), uint64(p.Size2), p.Hashes, root1, root2)
 }
+
+// Find returns entries matching q, newest first.
+func (l *Log) Find(ctx context.Context, q store.AuditQuery) ([]store.AuditRecord, error) {
+	var out []store.AuditRecord
+	err := l.cfg.Store.View(ctx, func(tx store.Tx) error {
+		var err error
+		out, err = tx.Audit().Find(ctx, q)
+		return err
+	})
+	return out, err
+}
+
+// Entry returns the entry with key seq and its tree position (-1 before
+// sequencing); not-found if there is none.
+func (l *Log) Entry(ctx context.Context, seq int64) (store.AuditRecord, error) {
+	var out store.AuditRecord
+	err := l.cfg.Store.View(ctx, func(tx store.Tx) error {
+		var err error
+		out, err = tx.Audit().BySeq(ctx, seq)
+		return err
+	})
+	return out, err
+}
+
+// Latest returns the latest checkpoint (not-found before the first).
+func (l *Log) Latest(ctx context.Context) (Checkpoint, error) {
+	var out Checkpoint
+	err := l.cfg.Store.View(ctx, func(tx store.Tx) error {
+		c, err := tx.Audit().LatestCheckpoint(ctx)
+		out = fromStore(l.cfg.Origin, c)
+		return err
+	})
+	return out, err
+}

@@ -105,6 +105,7 @@ func TestKillDuringWrites(t *testing.T) {
 			t.Fatal("no write was acknowledged: the test tested nothing")
 		}
 		checkDatabase(t, b)
+		checkAudit(t, b)
 	})
 }
 
@@ -153,6 +154,7 @@ func TestKillDuringImport(t *testing.T) {
 		}
 		t.Logf("killed %v after the second chunk committed (a chunk took %v) with %d of %d Patients imported", delay, interval, n, total)
 		checkDatabase(t, b)
+		checkAudit(t, b)
 
 		again := startProc(t, "yitong import (again)", nil, args...)
 		if err := again.wait(t, 2*time.Minute); err != nil {
@@ -162,6 +164,7 @@ func TestKillDuringImport(t *testing.T) {
 			t.Errorf("%d Patients after the second import, want %d", n, total)
 		}
 		checkDatabase(t, b)
+		checkAudit(t, b)
 	})
 }
 

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 	"maps"
+	"os/exec"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
@@ -297,4 +299,20 @@ func countPatients(db *sql.DB) (int, error) {
 		return 0, fmt.Errorf("count patients: %w", err)
 	}
 	return n, nil
+}
+
+// checkAudit runs `yitong audit verify` on the database: the audit log's
+// tree and checkpoints verify, and every committed resource version has its
+// audit entry (QUALITY.md item 7: no act without its entry, also across
+// crashes).
+func checkAudit(t testing.TB, b backend) {
+	t.Helper()
+	cmd := exec.Command(binary(t), append([]string{"audit", "verify"}, b.flags...)...)
+	cmd.Env = childEnv()
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "OK:") {
+		t.Errorf("yitong audit verify: %v\n%s", err, out)
+		return
+	}
+	t.Logf("yitong audit verify: %s", strings.TrimSpace(string(out)))
 }

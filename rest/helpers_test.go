@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yitong-health/yitong/audit"
 	"github.com/yitong-health/yitong/export"
 	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/fhir/spec"
@@ -41,6 +42,7 @@ type config struct {
 	rest     rest.Config
 	limits   resources.Limits
 	noExport bool
+	noAudit  bool
 }
 
 type option func(*config)
@@ -56,6 +58,9 @@ func withPolicy(p rest.Policy) option { return func(c *config) { c.rest.Policy =
 
 // withoutExport leaves the export manager (and so $export) out.
 func withoutExport() option { return func(c *config) { c.noExport = true } }
+
+// withoutAudit leaves the audit log out (for measuring what it costs).
+func withoutAudit() option { return func(c *config) { c.noAudit = true } }
 
 // eachBackend runs fn as a subtest on SQLite and PostgreSQL, each with a
 // fresh store behind a fresh HTTP server.
@@ -74,12 +79,21 @@ func newHandler(t testing.TB, st store.Store, log *slog.Logger, opts ...option) 
 	for _, o := range opts {
 		o(&c)
 	}
+	// Every request is audited, as under `yitong serve`.
+	var al *audit.Log
+	var auditor resources.Auditor
+	if !c.noAudit {
+		al = openTestAudit(t, st, log)
+		auditor = al
+	}
 	svc := resources.New(st, resources.Options{
 		Validate:       validate.Resource,
 		IsResourceType: spec.IsResourceType,
 		Limits:         c.limits,
+		Audit:          auditor,
 	})
 	cfg := c.rest
+	cfg.Audit = al
 	cfg.Service = svc
 	if cfg.Policy == nil {
 		cfg.Policy = allowAll{}
@@ -97,7 +111,7 @@ func newHandler(t testing.TB, st store.Store, log *slog.Logger, opts ...option) 
 // `yitong serve` mounts it. Any error in the server log (an internal error,
 // a recovered panic, a failed export) fails the test; warnings are passed to
 // t.Log.
-func newEnv(t *testing.T, b storetest.Backend, opts ...option) *env {
+func newEnv(t testing.TB, b storetest.Backend, opts ...option) *env {
 	t.Helper()
 	st := b.Open(t, nil)
 	logs := &syncBuffer{}
@@ -458,4 +472,27 @@ func wantRecent(t testing.TB, r response, header string) {
 	if d := time.Since(at); d < -time.Minute || d > 10*time.Minute {
 		t.Errorf("%s: %s %q is not recent", r, header, v)
 	}
+}
+
+// openTestAudit opens the audit log of st with its writer running until the
+// test ends (before st closes), then checks that the whole log verifies:
+// every test of the API is also a test that its acts were audited.
+func openTestAudit(t testing.TB, st store.Store, log *slog.Logger) *audit.Log {
+	t.Helper()
+	ctx := context.Background()
+	l, err := audit.Open(ctx, audit.Config{Store: st, Logger: log, FlushEvery: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); l.Run(rctx) }()
+	t.Cleanup(func() {
+		stop()
+		<-done
+		if _, err := audit.Verify(ctx, st, audit.VerifyOptions{}); err != nil {
+			t.Errorf("the audit log does not verify after the test: %v", err)
+		}
+	})
+	return l
 }

@@ -24,9 +24,12 @@ var capabilityCodes = map[string]string{
 // operationDefinitions gives the canonical OperationDefinition of each
 // operation the routes offer.
 var operationDefinitions = map[string]string{
-	"export":     "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
-	"everything": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
-	"reindex":    "https://yitong.health/fhir/OperationDefinition/reindex",
+	"export":           "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
+	"everything":       "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+	"reindex":          "https://yitong.health/fhir/OperationDefinition/reindex",
+	"audit-events":     "https://yitong.health/fhir/OperationDefinition/audit-events",
+	"audit-checkpoint": "https://yitong.health/fhir/OperationDefinition/audit-checkpoint",
+	"audit-proof":      "https://yitong.health/fhir/OperationDefinition/audit-proof",
 }
 
 // metadata serves the CapabilityStatement, built from the route table.
@@ -41,13 +44,19 @@ func (h *Handler) capabilityStatement(base string) map[string]any {
 	sysCodes := map[string]bool{}
 	var sysOps []any
 	conditional := map[string]bool{}
+	listedOps := map[string]bool{}
 	for _, rt := range h.routes {
 		code, isInteraction := capabilityCodes[rt.interaction]
 		switch {
 		case strings.HasPrefix(rt.interaction, "conditional-"):
 			conditional[strings.TrimPrefix(rt.interaction, "conditional-")] = true
-		case strings.HasPrefix(rt.interaction, "$") && !strings.Contains(rt.interaction, "-"):
+		case strings.HasPrefix(rt.interaction, "$") && operationDefinitions[strings.TrimPrefix(rt.interaction, "$")] != "":
 			name := strings.TrimPrefix(rt.interaction, "$")
+			key := rt.level + " " + name + " " + strings.Join(rt.types, ",")
+			if listedOps[key] {
+				continue // one operation, several methods
+			}
+			listedOps[key] = true
 			op := map[string]any{"name": name, "definition": operationDefinitions[name]}
 			if rt.level == "system" {
 				sysOps = append(sysOps, op)

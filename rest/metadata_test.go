@@ -57,8 +57,8 @@ func TestMetadata(t *testing.T) {
 		if got := codes(rest[0]); !slices.Equal(got, systemInteractions) {
 			t.Errorf("system interactions %v, want %v", got, systemInteractions)
 		}
-		if ops := operations(rest[0]); !slices.Equal(ops, []string{"reindex", "export"}) {
-			t.Errorf("system operations %v, want [reindex export]", ops)
+		if ops := operations(rest[0]); !slices.Equal(ops, []string{"reindex", "audit-events", "audit-checkpoint", "audit-proof", "export"}) {
+			t.Errorf("system operations %v", ops)
 		}
 
 		var types []string
@@ -158,8 +158,8 @@ func cancelExport(t *testing.T, e *env, kickoff response) {
 func TestMetadataWithoutExport(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		cs := e.do(t, "GET", "/metadata", nil).JSON(t)
-		if ops := operations(get(cs, "rest", 0)); !slices.Equal(ops, []string{"reindex"}) {
-			t.Errorf("operations %v without an export manager, want [reindex]", ops)
+		if ops := operations(get(cs, "rest", 0)); !slices.Equal(ops, []string{"reindex", "audit-events", "audit-checkpoint", "audit-proof"}) {
+			t.Errorf("operations %v without an export manager", ops)
 		}
 		for _, res := range list(cs, "rest", 0, "resource") {
 			want := []string(nil)

@@ -48,6 +48,7 @@ func (h *Handler) routeTable() []route {
 		{"GET /fhir/{type}/{id}/_history/{vid}", "vread", "instance", nil, h.vread},
 		{"GET /fhir/Patient/{id}/$everything", "$everything", "instance", []string{"Patient"}, h.everything},
 	}
+	rs = append(rs, h.auditRoutes()...)
 	if h.cfg.Exports != nil {
 		rs = append(rs,
 			route{"GET /fhir/$export", "$export", "system", nil, h.exportKickoff},

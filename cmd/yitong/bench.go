@@ -24,12 +24,13 @@ import (
 
 type benchCmd struct{ stdout, stderr io.Writer }
 
-func (c *benchCmd) Summary() string { return "run a benchmark scenario (ingest, search)" }
+func (c *benchCmd) Summary() string { return "run a benchmark scenario (ingest, search, audit)" }
 
 func (c *benchCmd) Run(ctx context.Context, args []string) error {
 	scenarios := map[string]func(context.Context, []string) error{
 		"ingest": c.ingest,
 		"search": c.search,
+		"audit":  c.audit,
 	}
 	names := make([]string, 0, len(scenarios))
 	for n := range scenarios {
@@ -210,4 +211,31 @@ func freshStore(pgAdmin string) func(ctx context.Context, backend string) (store
 		}
 		return nil, nil, fmt.Errorf("unknown backend %q (sqlite, postgres)", backend)
 	}
+}
+
+// audit builds a large audit log on a fresh database and times its
+// verification and inclusion proofs.
+func (c *benchCmd) audit(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench audit", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	entries := fs.Int("entries", 10000000, "entries in the log")
+	proofs := fs.Int("proofs", 1000, "inclusion proofs timed")
+	backends := fs.String("backend", "sqlite", "backends to measure, comma-separated (fresh databases, dropped afterwards)")
+	pg := fs.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server for fresh databases")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	for _, b := range strings.Split(*backends, ",") {
+		b = strings.TrimSpace(b)
+		st, closeFn, err := freshStore(*pg)(ctx, b)
+		if err != nil {
+			return err
+		}
+		res, err := bench.Audit(ctx, bench.AuditOptions{Store: st, Backend: b, Entries: *entries, Proofs: *proofs, Log: c.stderr})
+		if err = errors.Join(err, closeFn()); err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stdout, res.String())
+	}
+	return nil
 }
