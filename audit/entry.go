@@ -121,7 +121,7 @@ func (e *Entry) normalize() {
 
 // terms returns what the entry can be found by.
 func (e *Entry) terms() []store.AuditTerm {
-	ts := []store.AuditTerm{{Kind: "action", Value: e.Action}, {Kind: "outcome", Value: e.Outcome}, {Kind: "act", Value: ActCode(e.Action)}}
+	var ts []store.AuditTerm
 	if e.Agent.ID != "" {
 		ts = append(ts, store.AuditTerm{Kind: "agent", Value: e.Agent.Kind + "/" + e.Agent.ID})
 	}
@@ -142,7 +142,8 @@ func (e *Entry) terms() []store.AuditTerm {
 func (e *Entry) recordAll(h *Hasher) store.AuditRecord {
 	e.normalize()
 	body := e.Marshal()
-	return store.AuditRecord{Index: -1, Recorded: e.Time, LeafHash: h.HashLeaf(body), Body: body, Terms: e.terms()}
+	return store.AuditRecord{Index: -1, Recorded: e.Time, LeafHash: h.HashLeaf(body), Body: body, Terms: e.terms(),
+		Action: e.Action, Act: ActCode(e.Action), Outcome: e.Outcome}
 }
 
 // recordBounded is recordAll with at most MaxResources resources listed

@@ -161,7 +161,7 @@ func TestLogProofsAndVerify(t *testing.T) {
 				}
 				// Finding entries by term.
 				err = st.View(ctx, func(tx store.Tx) error {
-					recs, err := tx.Audit().Find(ctx, store.AuditQuery{Terms: []store.AuditTerm{{Kind: "patient", Value: "p3"}, {Kind: "action", Value: "read"}}, Count: 1000})
+					recs, err := tx.Audit().Find(ctx, store.AuditQuery{Terms: []store.AuditTerm{{Kind: "patient", Value: "p3"}}, Action: "read", Count: 1000})
 					if err != nil {
 						return err
 					}

@@ -51,18 +51,27 @@ func parseAuditQuery(q url.Values) (store.AuditQuery, error) {
 			case "request":
 				term("request", v)
 			case "subtype":
-				term("action", v)
+				if out.Action != "" && out.Action != v {
+					return out, fhir.Errorf(fhir.IssueInvalid, "$audit-events: subtype takes one value")
+				}
+				out.Action = v
 			case "action":
 				if !strings.Contains("CRUDE", v) || len(v) != 1 {
 					return out, fhir.Errorf(fhir.IssueInvalid, "$audit-events: action %q is not one of C, R, U, D, E", v)
 				}
-				term("act", v)
+				if out.Act != "" && out.Act != v {
+					return out, fhir.Errorf(fhir.IssueInvalid, "$audit-events: action takes one value")
+				}
+				out.Act = v
 			case "outcome":
 				o := audit.OutcomeFromCode(v)
 				if o == "" {
 					return out, fhir.Errorf(fhir.IssueInvalid, "$audit-events: outcome %q is not one of 0, 4, 8, 12", v)
 				}
-				term("outcome", o)
+				if out.Outcome != "" && out.Outcome != o {
+					return out, fhir.Errorf(fhir.IssueInvalid, "$audit-events: outcome takes one value")
+				}
+				out.Outcome = o
 			case "date":
 				if err := auditDate(&out, v); err != nil {
 					return out, err
@@ -145,7 +154,9 @@ func (h *Handler) auditEvents(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	recs, err := h.cfg.Audit.Find(r.Context(), store.AuditQuery{Terms: q.Terms, From: q.From, To: q.To, Before: q.Before, Count: q.Count + 1})
+	page := q
+	page.Count++ // one more tells whether there is a next page
+	recs, err := h.cfg.Audit.Find(r.Context(), page)
 	if err != nil {
 		return err
 	}

@@ -21,12 +21,15 @@ type AuditRecord struct {
 	LeafHash []byte
 	// Body is the entry's canonical bytes: the tree's leaf data.
 	Body []byte
+	// Action, Act and Outcome are copied out of Body for filtering
+	// (Append only; Find filters on them).
+	Action, Act, Outcome string
 	// Terms are what the entry is about, for finding it (Append only).
 	Terms []AuditTerm
 }
 
 // AuditTerm is one (kind, value) an entry can be found by: kind is one of
-// patient, agent, org, action, outcome, request.
+// patient, agent, org, request.
 type AuditTerm struct {
 	Kind, Value string
 }
@@ -61,6 +64,8 @@ type AuditState struct {
 type AuditQuery struct {
 	// Terms must all match (AND); empty: every entry.
 	Terms []AuditTerm
+	// Action, Act and Outcome, when set, must equal the entry's.
+	Action, Act, Outcome string
 	// From and To, when non-zero, bound Recorded (From inclusive, To
 	// exclusive).
 	From, To time.Time

@@ -44,9 +44,10 @@ func (a auditTx) Append(ctx context.Context, recs []store.AuditRecord) error {
 
 func (a auditTx) insertEntry(ctx context.Context, r store.AuditRecord) (int64, error) {
 	t := a.t
-	const q = `INSERT INTO audit_entries (recorded, leaf_hash, body) VALUES (?, ?, ?)`
+	const q = `INSERT INTO audit_entries (recorded, action, act, outcome, leaf_hash, body) VALUES (?, ?, ?, ?, ?, ?)`
+	args := []any{r.Recorded.UTC().UnixMicro(), r.Action, r.Act, r.Outcome, r.LeafHash, r.Body}
 	if t.d.LastInsertID {
-		res, err := t.exec(ctx, q, r.Recorded.UTC().UnixMicro(), r.LeafHash, r.Body)
+		res, err := t.exec(ctx, q, args...)
 		if err != nil {
 			return 0, err
 		}
@@ -61,7 +62,7 @@ func (a auditTx) insertEntry(ctx context.Context, r store.AuditRecord) (int64, e
 		return 0, err
 	}
 	var seq int64
-	err = s.QueryRowContext(ctx, r.Recorded.UTC().UnixMicro(), r.LeafHash, r.Body).Scan(&seq)
+	err = s.QueryRowContext(ctx, args...).Scan(&seq)
 	return seq, err
 }
 
@@ -230,6 +231,12 @@ func (a auditTx) Find(ctx context.Context, q store.AuditQuery) ([]store.AuditRec
 	for _, term := range q.Terms {
 		where = append(where, `EXISTS (SELECT 1 FROM audit_terms x WHERE x.kind = ? AND x.value = ? AND x.seq = e.seq)`)
 		args = append(args, term.Kind, term.Value)
+	}
+	for _, c := range []struct{ col, v string }{{"action", q.Action}, {"act", q.Act}, {"outcome", q.Outcome}} {
+		if c.v != "" {
+			where = append(where, `e.`+c.col+` = ?`)
+			args = append(args, c.v)
+		}
 	}
 	if !q.From.IsZero() {
 		where = append(where, `e.recorded >= ?`)

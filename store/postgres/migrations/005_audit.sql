@@ -6,6 +6,9 @@ CREATE TABLE audit_entries (
     seq        BIGSERIAL PRIMARY KEY,
     tree_index BIGINT UNIQUE,
     recorded   BIGINT NOT NULL, -- Unix microseconds, UTC
+    action     TEXT    NOT NULL, -- the entry's action, act code (C R U D E)
+    act        TEXT    NOT NULL, -- and outcome, copied out of body for
+    outcome    TEXT    NOT NULL, -- filtering
     leaf_hash  BYTEA    NOT NULL,
     body       BYTEA    NOT NULL
 );
@@ -13,8 +16,8 @@ CREATE TABLE audit_entries (
 CREATE INDEX audit_entries_pending ON audit_entries (seq) WHERE tree_index IS NULL;
 CREATE INDEX audit_entries_recorded ON audit_entries (recorded);
 
--- What an entry is about, for finding entries (patient, agent, org, action,
--- outcome, request): one row per (kind, value) of an entry.
+-- Who and what an entry is about, for finding entries (patient, agent, org,
+-- request): one row per (kind, value) of an entry.
 CREATE TABLE audit_terms (
     kind  TEXT    COLLATE "C" NOT NULL,
     value TEXT    COLLATE "C" NOT NULL,
