@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/yitong-health/yitong/fhir"
@@ -28,6 +29,9 @@ type Config struct {
 	// FlushEvery is how long Run waits before it writes recorded entries
 	// that did not fill a batch (20 ms when zero).
 	FlushEvery time.Duration
+	// SequenceEvery is how often Run places entries that acts committed
+	// themselves in the tree (one second when zero).
+	SequenceEvery time.Duration
 	// Batch bounds the entries written or sequenced in one transaction
 	// (2,000 when zero).
 	Batch int
@@ -49,7 +53,8 @@ type Log struct {
 	wake    chan struct{}
 	stopped bool
 
-	seqMu sync.Mutex // one sequencer per process
+	committed atomic.Bool // entries committed since the last sequencing
+	seqMu     sync.Mutex  // one sequencer per process
 	tree  *treeCache
 }
 
@@ -67,6 +72,9 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	}
 	if cfg.CheckpointEvery <= 0 {
 		cfg.CheckpointEvery = time.Minute
+	}
+	if cfg.SequenceEvery <= 0 {
+		cfg.SequenceEvery = time.Second
 	}
 	if cfg.FlushEvery <= 0 {
 		cfg.FlushEvery = 20 * time.Millisecond
@@ -168,19 +176,22 @@ func (l *Log) Record(e Entry) {
 	}
 	l.queue = append(l.queue, e)
 	l.mu.Unlock()
+	l.wakeUp()
+}
+
+// wakeUp tells Run that entries wait in the queue.
+func (l *Log) wakeUp() {
 	select {
 	case l.wake <- struct{}{}:
 	default:
 	}
 }
 
-// Notify tells Run that entries were committed and wait for the sequencer.
-func (l *Log) Notify() {
-	select {
-	case l.wake <- struct{}{}:
-	default:
-	}
-}
+// Notify tells Run that entries were committed and wait for the
+// sequencer. They are durable already, so Run places them on its next
+// SequenceEvery tick rather than at once: sequencing takes the store's
+// writer, which the acts themselves need.
+func (l *Log) Notify() { l.committed.Store(true) }
 
 // take removes up to n queued entries.
 func (l *Log) take(n int) []Entry {
@@ -256,8 +267,17 @@ func (l *Log) step(ctx context.Context) (taken, placed int, err error) {
 func (l *Log) Run(ctx context.Context) {
 	tick := time.NewTicker(l.cfg.CheckpointEvery)
 	defer tick.Stop()
+	seqTick := time.NewTicker(l.cfg.SequenceEvery)
+	defer seqTick.Stop()
 	for {
 		select {
+		case <-seqTick.C:
+			if l.committed.Swap(false) {
+				if err := l.Flush(ctx); err != nil && ctx.Err() == nil {
+					l.cfg.Logger.Error("audit: sequence", "error", err.Error())
+					l.committed.Store(true)
+				}
+			}
 		case <-ctx.Done():
 			l.mu.Lock()
 			l.stopped = true
@@ -284,7 +304,7 @@ func (l *Log) Run(ctx context.Context) {
 			}
 			if err := l.Flush(ctx); err != nil && ctx.Err() == nil {
 				l.cfg.Logger.Error("audit: flush", "error", err.Error())
-				l.Notify()
+				l.wakeUp()
 			}
 		}
 	}

@@ -480,7 +480,7 @@ func wantRecent(t testing.TB, r response, header string) {
 func openTestAudit(t testing.TB, st store.Store, log *slog.Logger) *audit.Log {
 	t.Helper()
 	ctx := context.Background()
-	l, err := audit.Open(ctx, audit.Config{Store: st, Logger: log, FlushEvery: time.Millisecond})
+	l, err := audit.Open(ctx, audit.Config{Store: st, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
