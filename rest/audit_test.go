@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/yitong-health/yitong/audit"
@@ -168,4 +169,46 @@ func TestAuditTrail(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestNoPersonalDataInLogs seeds an ID number, a phone number and a name,
+// uses them in writes, reads, searches and bad requests, and checks that
+// neither the server's log nor the audit log holds them (QUALITY.md item
+// 11).
+func TestNoPersonalDataInLogs(t *testing.T) {
+	const idNumber, phone, name = "110101199003074514", "13912345678", "欧阳娜娜"
+	eachBackend(t, func(t *testing.T, e *env) {
+		p := map[string]any{
+			"resourceType": "Patient",
+			"identifier":   []any{map[string]any{"system": "urn:oid:2.16.156.10011.1.3", "value": idNumber}},
+			"name":         []any{map[string]any{"text": name, "family": "欧阳"}},
+			"telecom":      []any{map[string]any{"system": "phone", "value": phone}},
+		}
+		id := e.create(t, p)
+		e.read(t, "Patient", id)
+		e.search(t, "Patient", "identifier=urn:oid:2.16.156.10011.1.3|"+idNumber)
+		e.search(t, "Patient", "telecom="+phone+"&name="+name)
+		wantStatus(t, e.do(t, "GET", "/Patient?birthdate="+idNumber, nil), http.StatusBadRequest)
+		wantStatus(t, e.do(t, "GET", "/Patient?"+name+"=1", nil), http.StatusBadRequest)
+		wantStatus(t, e.do(t, "PUT", "/Patient/"+id, map[string]any{"resourceType": "Patient", "id": id, "birthDate": idNumber}), http.StatusBadRequest)
+		r := e.do(t, "POST", "/$audit-checkpoint", nil)
+		wantStatus(t, r, http.StatusOK)
+		trail := e.do(t, "GET", "/$audit-events?_count=1000", nil)
+		wantStatus(t, trail, http.StatusOK)
+		if n := len(list(trail.JSON(t), "entry")); n < 7 {
+			t.Fatalf("only %d audit entries", n)
+		}
+		logs := e.logs.String()
+		if !strings.Contains(logs, "level=INFO") {
+			t.Fatal("the server logged nothing at info level: the test would prove nothing")
+		}
+		for _, secret := range []string{idNumber, phone, name, "欧阳"} {
+			if strings.Contains(logs, secret) {
+				t.Errorf("the server log holds %q", secret)
+			}
+			if strings.Contains(string(trail.Body), secret) {
+				t.Errorf("the audit log holds %q", secret)
+			}
+		}
+	}, withInfoLog())
 }

@@ -35,6 +35,7 @@ type env struct {
 	srv     *httptest.Server
 	base    string // the FHIR base URL: srv.URL + "/fhir"
 	client  *http.Client
+	logs    *syncBuffer // the server's log
 }
 
 // config adjusts the handler an env serves.
@@ -43,6 +44,7 @@ type config struct {
 	limits   resources.Limits
 	noExport bool
 	noAudit  bool
+	infoLog  bool
 }
 
 type option func(*config)
@@ -58,6 +60,10 @@ func withPolicy(p rest.Policy) option { return func(c *config) { c.rest.Policy =
 
 // withoutExport leaves the export manager (and so $export) out.
 func withoutExport() option { return func(c *config) { c.noExport = true } }
+
+// withInfoLog keeps the server's log from level info on (one line per
+// request), not only warnings.
+func withInfoLog() option { return func(c *config) { c.infoLog = true } }
 
 // withoutAudit leaves the audit log out (for measuring what it costs).
 func withoutAudit() option { return func(c *config) { c.noAudit = true } }
@@ -115,7 +121,15 @@ func newEnv(t testing.TB, b storetest.Backend, opts ...option) *env {
 	t.Helper()
 	st := b.Open(t, nil)
 	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var c config
+	for _, o := range opts {
+		o(&c)
+	}
+	level := slog.LevelWarn
+	if c.infoLog {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}))
 	api := newHandler(t, st, log, opts...)
 	mux := http.NewServeMux()
 	mux.Handle("/fhir/", api)
@@ -125,7 +139,7 @@ func newEnv(t testing.TB, b storetest.Backend, opts ...option) *env {
 	t.Cleanup(func() {
 		for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
 			switch {
-			case line == "":
+			case line == "", strings.Contains(line, "level=INFO"):
 			case strings.Contains(line, "level=ERROR"):
 				t.Errorf("the server failed: %s", line)
 			default:
@@ -136,7 +150,7 @@ func newEnv(t testing.TB, b storetest.Backend, opts ...option) *env {
 	client := srv.Client()
 	// Redirects are answers to check, not to follow.
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &env{backend: b.Name, st: st, srv: srv, base: srv.URL + "/fhir", client: client}
+	return &env{backend: b.Name, st: st, srv: srv, base: srv.URL + "/fhir", client: client, logs: logs}
 }
 
 type allowAll struct{}
