@@ -1,7 +1,6 @@
 package index
 
 import (
-	"fmt"
 	"slices"
 	"sync"
 
@@ -37,34 +36,4 @@ func PatientsOf(typ, id string, idx store.Index) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-// Patients returns PatientsOf res (a resource with resourceType and id
-// set), evaluating only the expressions of its type's compartment
-// parameters: cheaper than Index when only the patients are wanted.
-func (x *Extractor) Patients(res map[string]any) ([]string, error) {
-	typ, _ := res["resourceType"].(string)
-	id, _ := res["id"].(string)
-	params := compartmentParams()[typ]
-	var idx store.Index
-	if len(params) > 0 {
-		cs, err := x.params(typ)
-		if err != nil {
-			return nil, err
-		}
-		b := builder{idx: &idx, zone: x.zone}
-		for _, c := range cs {
-			if !params[c.p.Code] {
-				continue
-			}
-			nodes, err := c.expr.Evaluate(res)
-			if err != nil {
-				return nil, fmt.Errorf("index: search parameter %s.%s: %v", typ, c.p.Code, err)
-			}
-			for _, n := range nodes {
-				b.add(c.p, n)
-			}
-		}
-	}
-	return PatientsOf(typ, id, idx), nil
 }
