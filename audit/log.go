@@ -55,7 +55,7 @@ type Log struct {
 
 	committed atomic.Bool // entries committed since the last sequencing
 	seqMu     sync.Mutex  // one sequencer per process
-	tree  *treeCache
+	tree      *treeCache
 }
 
 // Open prepares the log: it checks the hash algorithm and loads (or
