@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/yitong-health/yitong/audit"
@@ -31,26 +30,10 @@ func (c *auditCmd) Run(ctx context.Context, args []string) error {
 		"export":     c.export,
 		"key":        c.key,
 	}
-	names := make([]string, 0, len(subs))
-	for n := range subs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintf(c.stderr, "usage: yitong audit COMMAND [flags]\n\ncommands: %s\n'yitong audit COMMAND -h' lists its flags.\n", strings.Join(names, ", "))
-		if len(args) == 0 {
-			return exitCode(2)
-		}
-		return nil
-	}
-	fn, ok := subs[args[0]]
-	if !ok {
-		return fmt.Errorf("audit: unknown command %q (commands: %s)", args[0], strings.Join(names, ", "))
-	}
-	return fn(ctx, args[1:])
+	return dispatch(ctx, c.stderr, "audit", "COMMAND", subs, args)
 }
 
-// openAuditStore parses the store flags plus the command's own, and opens
+// openStore parses the store flags plus the command's own, and opens
 // the store.
 func (c *auditCmd) openStore(ctx context.Context, fs *flag.FlagSet, args []string) (store.Store, error) {
 	set := config.Bind(fs, storeFlags()...)

@@ -32,21 +32,29 @@ func (c *benchCmd) Run(ctx context.Context, args []string) error {
 		"search": c.search,
 		"audit":  c.audit,
 	}
-	names := make([]string, 0, len(scenarios))
-	for n := range scenarios {
+	return dispatch(ctx, c.stderr, "bench", "SCENARIO", scenarios, args)
+}
+
+// dispatch runs the sub-command args[0] of command cmd (a word such as
+// SCENARIO names it in the usage), or prints the usage for none, -h or
+// --help (exit status 2 for none).
+func dispatch(ctx context.Context, stderr io.Writer, cmd, word string, subs map[string]func(context.Context, []string) error, args []string) error {
+	names := make([]string, 0, len(subs))
+	for n := range subs {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintf(c.stderr, "usage: yitong bench SCENARIO [flags]\n\nscenarios: %s\n'yitong bench SCENARIO -h' lists its flags.\n", strings.Join(names, ", "))
+		fmt.Fprintf(stderr, "usage: yitong %s %s [flags]\n\n%ss: %s\n'yitong %s %s -h' lists its flags.\n",
+			cmd, word, strings.ToLower(word), strings.Join(names, ", "), cmd, word)
 		if len(args) == 0 {
 			return exitCode(2)
 		}
 		return nil
 	}
-	fn, ok := scenarios[args[0]]
+	fn, ok := subs[args[0]]
 	if !ok {
-		return fmt.Errorf("bench: unknown scenario %q (have %s)", args[0], strings.Join(names, ", "))
+		return fmt.Errorf("%s: unknown %s %q (have %s)", cmd, strings.ToLower(word), args[0], strings.Join(names, ", "))
 	}
 	return fn(ctx, args[1:])
 }
