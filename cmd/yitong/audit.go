@@ -47,8 +47,22 @@ func (c *auditCmd) openStore(ctx context.Context, fs *flag.FlagSet, args []strin
 	if err != nil {
 		return nil, err
 	}
+	// Auditing a database that is not there must fail, not create an
+	// empty one that verifies.
+	if b := config.ResolveBackend(v[1], v[0]); b.Kind == "sqlite" {
+		if _, err := os.Stat(b.Path); err != nil {
+			return nil, fmt.Errorf("%s: no database at %s: %w", fs.Name(), b.Path, err)
+		}
+	}
 	st, _, err := openStore(ctx, v[1], v[0])
 	return st, err
+}
+
+// closeStore closes st, reporting its error unless err already holds one.
+func closeStore(st store.Store, err *error) {
+	if cerr := st.Close(); cerr != nil && *err == nil {
+		*err = fmt.Errorf("close database: %w", cerr)
+	}
 }
 
 // readKey reads a public key file, PEM ("PUBLIC KEY") or DER.
@@ -65,7 +79,7 @@ func readKey(path string) ([]byte, error) {
 
 // verify checks the whole log (or, with --export, an export offline) and
 // exits non-zero naming the first bad entry or checkpoint.
-func (c *auditCmd) verify(ctx context.Context, args []string) error {
+func (c *auditCmd) verify(ctx context.Context, args []string) (err error) {
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	keyFile := fs.String("public-key", "", "trusted checkpoint key (PEM or DER); required with --export, else the key stored with the log")
@@ -121,7 +135,7 @@ func (c *auditCmd) verify(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeStore(st, &err)
 	if err := load(); err != nil {
 		return err
 	}
@@ -152,7 +166,7 @@ func hasFlag(args []string, name string) bool {
 }
 
 // checkpoint sequences pending entries and signs a checkpoint now.
-func (c *auditCmd) checkpoint(ctx context.Context, args []string) error {
+func (c *auditCmd) checkpoint(ctx context.Context, args []string) (err error) {
 	fs := flag.NewFlagSet("audit checkpoint", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	out := fs.String("out", "", "also write the checkpoint to this file, for keeping outside the platform (a witness)")
@@ -160,7 +174,7 @@ func (c *auditCmd) checkpoint(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeStore(st, &err)
 	l, err := audit.Open(ctx, audit.Config{Store: st, Logger: slog.New(slog.NewTextHandler(c.stderr, nil))})
 	if err != nil {
 		return err
@@ -177,7 +191,7 @@ func (c *auditCmd) checkpoint(ctx context.Context, args []string) error {
 }
 
 // export writes the log as NDJSON for the provincial supervision platform.
-func (c *auditCmd) export(ctx context.Context, args []string) error {
+func (c *auditCmd) export(ctx context.Context, args []string) (err error) {
 	fs := flag.NewFlagSet("audit export", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	from := fs.Int64("from", 0, "first tree position to export (the end of the previous export)")
@@ -186,14 +200,19 @@ func (c *auditCmd) export(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeStore(st, &err)
 	w := c.stdout
 	if *out != "" {
 		f, err := os.Create(*out)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
+		defer func() {
+			// A failed close can mean the export is incomplete on disk.
+			if cerr := f.Close(); cerr != nil && err == nil {
+				err = fmt.Errorf("write %s: %w", *out, cerr)
+			}
+		}()
 		w = f
 	}
 	sum, err := audit.Export(ctx, st, w, *from)
@@ -205,14 +224,14 @@ func (c *auditCmd) export(ctx context.Context, args []string) error {
 }
 
 // key prints the checkpoint key's public half (PEM).
-func (c *auditCmd) key(ctx context.Context, args []string) error {
+func (c *auditCmd) key(ctx context.Context, args []string) (err error) {
 	fs := flag.NewFlagSet("audit key", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	st, err := c.openStore(ctx, fs, args)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeStore(st, &err)
 	l, err := audit.Open(ctx, audit.Config{Store: st})
 	if err != nil {
 		return err
