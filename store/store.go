@@ -291,4 +291,7 @@ type Tx interface {
 	// Audit is the audit log's part of the transaction: entries appended
 	// through it commit with everything else the transaction writes.
 	Audit() AuditTx
+	// Records is the platform's keyed state (accounts, clients, tokens),
+	// written in the same transaction as everything else.
+	Records() RecordsTx
 }
