@@ -159,6 +159,30 @@ func (l *Log) Written(ctx context.Context, tx store.Tx, action string, writes []
 	return tx.Audit().Append(ctx, []store.AuditRecord{rec})
 }
 
+// Append appends, inside tx, the entry of a platform act that changes
+// state outside FHIR (a login, a token issued, an account created): it
+// commits with the act or not at all. Fields e leaves empty are taken from
+// the context's Event (the system agent without one); the time is the
+// transaction's.
+func (l *Log) Append(ctx context.Context, tx store.Tx, e Entry) error {
+	base := EventFrom(ctx).entry()
+	if e.Agent == (Agent{}) {
+		e.Agent = base.Agent
+	}
+	if e.RequestID == "" {
+		e.RequestID = base.RequestID
+	}
+	if e.Source == "" {
+		e.Source = base.Source
+	}
+	if e.Outcome == "" {
+		e.Outcome = OutcomeSuccess
+	}
+	e.Time = tx.Now()
+	rec := e.recordAll(l.hasher)
+	return tx.Audit().Append(ctx, []store.AuditRecord{rec})
+}
+
 // Record queues e to be appended by Run (or Flush), for acts that do not
 // write: reads, searches, refusals and failures. It blocks while the queue
 // is full, and drops nothing. Resources beyond MaxResources are counted in

@@ -1,0 +1,99 @@
+package identity
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"net/url"
+	"strings"
+
+	"github.com/yitong-health/yitong/audit"
+	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/store"
+)
+
+// Client is an OAuth client: a hospital system (client credentials with a
+// secret), or a SMART app (authorization code with PKCE; public unless it
+// has a secret).
+type Client struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Scope is the most a token of the client may carry (space-separated).
+	Scope string `json:"scope"`
+	// SecretHash is the SHA-256 of the client secret; empty for public
+	// clients.
+	SecretHash string `json:"secretHash,omitempty"`
+	// JWKS holds the public keys of a private_key_jwt client.
+	JWKS json.RawMessage `json:"jwks,omitempty"`
+	// RedirectURIs are matched exactly.
+	RedirectURIs []string `json:"redirectUris,omitempty"`
+	// Organization is the institution a system client acts for.
+	Organization string `json:"organization,omitempty"`
+}
+
+// Confidential reports whether the client authenticates.
+func (c *Client) Confidential() bool { return c.SecretHash != "" || len(c.JWKS) > 0 }
+
+// CreateClient registers c. With secret set it draws a client secret and
+// returns it (it is not stored: only its hash). Redirect URIs must be
+// absolute http(s) URIs without fragments.
+func (s *Service) CreateClient(ctx context.Context, c Client, secret bool) (Client, string, error) {
+	if strings.TrimSpace(c.Name) == "" || strings.TrimSpace(c.Scope) == "" {
+		return Client{}, "", ErrInvalidRequest
+	}
+	for _, u := range c.RedirectURIs {
+		p, err := url.Parse(u)
+		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || p.Fragment != "" {
+			return Client{}, "", ErrInvalidRequest
+		}
+	}
+	var plain string
+	if secret {
+		var err error
+		if plain, err = newSecret("ytc_"); err != nil {
+			return Client{}, "", err
+		}
+		c.SecretHash = hashKey(plain)
+	}
+	c.ID = fhir.NewID()
+	err := s.act(ctx, func(tx store.Tx) (*audit.Entry, error) {
+		if err := insertJSON(ctx, tx, kindClient, c.ID, &c, zeroTime); err != nil {
+			return nil, err
+		}
+		return &audit.Entry{Action: "client-create", Detail: "client " + c.ID + ", scope " + c.Scope}, nil
+	})
+	if err != nil {
+		return Client{}, "", err
+	}
+	return c, plain, nil
+}
+
+// Client returns the client with id, or ErrInvalidClient.
+func (s *Service) Client(ctx context.Context, id string) (Client, error) {
+	var c Client
+	err := s.view(ctx, func(tx store.Tx) error { return getJSON(ctx, tx, kindClient, id, &c) })
+	if isNotFound(err) {
+		return Client{}, ErrInvalidClient
+	}
+	return c, err
+}
+
+// AuthenticateClient checks a client's secret (client_secret_basic or
+// client_secret_post). A public client authenticates with its id alone
+// when secret is empty.
+func (s *Service) AuthenticateClient(ctx context.Context, id, secret string) (Client, error) {
+	c, err := s.Client(ctx, id)
+	if err != nil {
+		return Client{}, err
+	}
+	if c.SecretHash == "" {
+		if secret != "" || len(c.JWKS) > 0 {
+			return Client{}, ErrInvalidClient
+		}
+		return c, nil
+	}
+	if subtle.ConstantTimeCompare([]byte(hashKey(secret)), []byte(c.SecretHash)) != 1 {
+		return Client{}, ErrInvalidClient
+	}
+	return c, nil
+}
