@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/yitong-health/yitong/audit"
+	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/index"
 	"github.com/yitong-health/yitong/store"
 )
@@ -21,13 +22,30 @@ type Auditor interface {
 // through it, for the audit entry of the act.
 type trackingTx struct {
 	store.Tx
+	s      *Service
 	writes []audit.Write
 }
 
 func (t *trackingTx) Put(ctx context.Context, v store.Version, idx store.Index) (store.Version, error) {
+	patients := index.PatientsOf(v.Type, v.ID, idx)
+	if g := guardFrom(ctx); g != nil {
+		var before []string
+		prev, err := t.Tx.Current(ctx, v.Type, v.ID)
+		switch {
+		case err == nil:
+			if before, err = t.s.PatientsOf(prev); err != nil {
+				return store.Version{}, err
+			}
+		case fhir.CodeOf(err) != fhir.IssueNotFound:
+			return store.Version{}, err
+		}
+		if err := g.Write(ctx, v.Type, v.ID, before, patients); err != nil {
+			return store.Version{}, err
+		}
+	}
 	out, err := t.Tx.Put(ctx, v, idx)
 	if err == nil {
-		t.writes = append(t.writes, audit.Write{Version: v, Patients: index.PatientsOf(v.Type, v.ID, idx)})
+		t.writes = append(t.writes, audit.Write{Version: v, Patients: patients})
 	}
 	return out, err
 }
@@ -38,7 +56,7 @@ func (t *trackingTx) Put(ctx context.Context, v store.Version, idx store.Index) 
 func (s *Service) update(ctx context.Context, fn func(tx store.Tx) error) error {
 	var wrote bool
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		tt := &trackingTx{Tx: tx}
+		tt := &trackingTx{Tx: tx, s: s}
 		if err := fn(tt); err != nil {
 			return err
 		}

@@ -3,6 +3,9 @@ package resources
 import (
 	"context"
 	"fmt"
+
+	"github.com/yitong-health/yitong/index"
+	"github.com/yitong-health/yitong/store"
 )
 
 // Authorizer decides whether the caller may perform one interaction that a
@@ -56,4 +59,46 @@ func (o *op) interaction() string {
 		return "read"
 	}
 	return fmt.Sprintf("unknown-%s", o.method)
+}
+
+// Guard checks, for a caller whose access is limited to some patients,
+// every version an act would write and every version a bundle entry would
+// read. The REST layer installs it from the policy decision.
+type Guard interface {
+	// Write is asked before typ/id is written: before are the patients
+	// whose compartment the current version is in, after those of the new
+	// version (nil for a delete). It returns nil to allow.
+	Write(ctx context.Context, typ, id string, before, after []string) error
+	// Read is asked before a bundle entry returns v; patients are the
+	// patients whose compartment v is in.
+	Read(ctx context.Context, v store.Version, patients []string) error
+}
+
+type guardKey struct{}
+
+// WithGuard returns a context whose writes and bundle reads pass g.
+func WithGuard(ctx context.Context, g Guard) context.Context {
+	return context.WithValue(ctx, guardKey{}, g)
+}
+
+func guardFrom(ctx context.Context) Guard {
+	g, _ := ctx.Value(guardKey{}).(Guard)
+	return g
+}
+
+// PatientsOf returns the patients whose compartment version v is in (none
+// for a deletion).
+func (s *Service) PatientsOf(v store.Version) ([]string, error) {
+	if v.Deleted || v.Body == nil {
+		return nil, nil
+	}
+	res, err := decodeVersion(v)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := s.opts.Index(res)
+	if err != nil {
+		return nil, err
+	}
+	return index.PatientsOf(v.Type, v.ID, idx), nil
 }

@@ -404,6 +404,15 @@ func (s *Service) readTx(ctx context.Context, tx store.Tx, o *op) (Result, error
 	if v.Deleted {
 		return Result{Version: v}, fhir.Errorf(fhir.IssueDeleted, "%s/%s was deleted", o.typ, o.id)
 	}
+	if g := guardFrom(ctx); g != nil {
+		patients, err := s.PatientsOf(v)
+		if err != nil {
+			return Result{}, err
+		}
+		if err := g.Read(ctx, v, patients); err != nil {
+			return Result{}, err
+		}
+	}
 	res, err := decodeVersion(v)
 	return Result{Version: v, Resource: res}, err
 }

@@ -10,14 +10,25 @@ import (
 	"github.com/yitong-health/yitong/fhir"
 )
 
-// auditEvent starts the audit context of a request. Until accounts exist
-// (the identity work) every request acts as the system agent.
+// anonymous is the agent of a request without credentials.
+var anonymous = audit.Agent{Kind: "anonymous", ID: "-"}
+
+// auditEvent starts the audit context of a request: the authenticated
+// caller (anonymous without credentials), on whose behalf (a SMART
+// launch's patient) and from where.
 func (h *Handler) auditEvent(r *http.Request, rt route, c *call) *audit.Event {
 	src := r.RemoteAddr
 	if host, _, err := net.SplitHostPort(src); err == nil {
 		src = host
 	}
-	return &audit.Event{RequestID: c.reqID, Action: rt.interaction, Type: c.typ, Agent: audit.SystemAgent, Source: src}
+	ev := &audit.Event{RequestID: c.reqID, Action: rt.interaction, Type: c.typ, Agent: anonymous, Source: src}
+	if p := c.access.p; p != nil {
+		ev.Agent = p.Agent()
+		if p.Patient != "" {
+			ev.OnBehalfOf = "Patient/" + p.Patient
+		}
+	}
+	return ev
 }
 
 // audit records the request's entry unless the act's own transaction

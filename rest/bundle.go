@@ -23,7 +23,8 @@ func (h *Handler) bundle(w http.ResponseWriter, r *http.Request, c *call) error 
 	// Every entry passes the same policy decision as the interaction it
 	// stands for.
 	ctx := resources.WithAuthorizer(r.Context(), func(ctx context.Context, interaction, typ, id string) error {
-		return h.cfg.Policy.Decide(ctx, Request{Interaction: interaction, Type: typ, ID: id, HTTP: r})
+		_, err := h.decide(ctx, &c.access, interaction, typ)
+		return err
 	})
 	var out *resources.BundleResponse
 	switch t, _ := b["type"].(string); t {

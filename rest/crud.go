@@ -62,12 +62,18 @@ func (h *Handler) read(w http.ResponseWriter, r *http.Request, c *call) error {
 		}
 		return err
 	}
+	if err := h.mustSee(r.Context(), c, out.Version); err != nil {
+		return err
+	}
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
 		if n, perr := resources.ParseETag(inm); perr == nil && n == out.Version.VersionID {
 			w.Header().Set("ETag", resources.ETag(n))
 			w.WriteHeader(http.StatusNotModified)
 			return nil
 		}
+	}
+	if err := h.mustSee(r.Context(), c, out.Version); err != nil {
+		return err
 	}
 	c.disclose(out.Version)
 	h.writeRead(w, c, out)
@@ -84,6 +90,9 @@ func (h *Handler) writeRead(w http.ResponseWriter, c *call, out resources.Result
 func (h *Handler) vread(w http.ResponseWriter, r *http.Request, c *call) error {
 	out, err := h.cfg.Service.VRead(r.Context(), c.typ, c.id, r.PathValue("vid"))
 	if err != nil {
+		return err
+	}
+	if err := h.mustSee(r.Context(), c, out.Version); err != nil {
 		return err
 	}
 	c.disclose(out.Version)

@@ -2,6 +2,7 @@ package rest
 
 import (
 	"encoding/json"
+	"github.com/yitong-health/yitong/auth"
 	"net/http"
 	"strings"
 
@@ -33,8 +34,14 @@ func (h *Handler) everything(w http.ResponseWriter, r *http.Request, c *call) er
 			return fhir.Errorf(fhir.IssueNotSupported, "$everything parameter %q is not supported (supported: _type, _since)", k)
 		}
 	}
+	if !c.access.granted.Reaches([]string{c.id}) {
+		return auth.Deny(auth.ReasonPatient)
+	}
 	vs, err := h.cfg.Service.Everything(r.Context(), c.id, opts)
 	if err != nil {
+		return err
+	}
+	if vs, err = h.visible(r.Context(), c, vs); err != nil {
 		return err
 	}
 	c.disclose(vs...)

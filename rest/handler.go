@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/yitong-health/yitong/audit"
+	"github.com/yitong-health/yitong/auth"
 	"github.com/yitong-health/yitong/export"
 	"github.com/yitong-health/yitong/resources"
 )
@@ -34,10 +35,15 @@ type Request struct {
 	HTTP        *http.Request
 }
 
-// Policy is the one access decision every FHIR request passes. It returns
-// nil to allow, or an *fhir.Error (forbidden/security) to refuse.
+// Policy is the one access decision every FHIR request passes.
 type Policy interface {
-	Decide(ctx context.Context, r Request) error
+	// Authenticate establishes who is asking: a nil principal (and nil
+	// error) for a request without credentials, an *fhir.Error with code
+	// security (401) for credentials that are not valid.
+	Authenticate(r *http.Request) (*auth.Principal, error)
+	// Decide returns the access p is granted for r, or an *fhir.Error
+	// (forbidden 403, security 401) to refuse.
+	Decide(ctx context.Context, p *auth.Principal, r Request) (auth.Access, error)
 }
 
 // Config configures the API handler.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/yitong-health/yitong/auth"
 	"io"
 	"log/slog"
 	"net/http"
@@ -153,9 +154,15 @@ func newEnv(t testing.TB, b storetest.Backend, opts ...option) *env {
 	return &env{backend: b.Name, st: st, srv: srv, base: srv.URL + "/fhir", client: client, logs: logs}
 }
 
+// allowAll lets every request through as an unnamed caller with access to
+// everything (tests of other concerns than access).
 type allowAll struct{}
 
-func (allowAll) Decide(context.Context, rest.Request) error { return nil }
+func (allowAll) Authenticate(*http.Request) (*auth.Principal, error) { return nil, nil }
+
+func (allowAll) Decide(context.Context, *auth.Principal, rest.Request) (auth.Access, error) {
+	return auth.Access{All: true}, nil
+}
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers (the logger).
 type syncBuffer struct {

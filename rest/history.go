@@ -61,6 +61,15 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request, c *call) error
 	if err != nil {
 		return err
 	}
+	if !c.access.granted.All {
+		n := len(page.Versions)
+		if page.Versions, err = h.visible(r.Context(), c, page.Versions); err != nil {
+			return err
+		}
+		if len(page.Versions) < n {
+			page.Total = len(page.Versions)
+		}
+	}
 	c.disclose(page.Versions...)
 	base := baseURL(r)
 	bundle := map[string]any{

@@ -2,6 +2,7 @@ package rest_test
 
 import (
 	"context"
+	"github.com/yitong-health/yitong/auth"
 	"net/http"
 	"slices"
 	"strings"
@@ -19,17 +20,21 @@ type recordingPolicy struct {
 	seen []string
 }
 
-func (p *recordingPolicy) Decide(_ context.Context, r rest.Request) error {
+func (p *recordingPolicy) Authenticate(r *http.Request) (*auth.Principal, error) {
+	if r.Header.Get("Authorization") == "Bearer expired" {
+		return nil, fhir.Errorf(fhir.IssueSecurity, "the access token has expired")
+	}
+	return nil, nil
+}
+
+func (p *recordingPolicy) Decide(_ context.Context, _ *auth.Principal, r rest.Request) (auth.Access, error) {
 	p.mu.Lock()
 	p.seen = append(p.seen, r.Interaction+" "+r.Type+" "+r.ID)
 	p.mu.Unlock()
 	if r.Type == "Observation" && r.HTTP.Method != http.MethodGet {
-		return fhir.Errorf(fhir.IssueForbidden, "writing observations is not allowed for this client")
+		return auth.Access{}, fhir.Errorf(fhir.IssueForbidden, "writing observations is not allowed for this client")
 	}
-	if r.HTTP.Header.Get("Authorization") == "Bearer expired" {
-		return fhir.Errorf(fhir.IssueSecurity, "the access token has expired")
-	}
-	return nil
+	return auth.Access{All: true}, nil
 }
 
 func (p *recordingPolicy) take() []string {

@@ -76,6 +76,8 @@ type call struct {
 	// query holds a search's parameters (for the audit entry, which
 	// names them without their values).
 	query map[string][]string
+	// access is the caller and what the policy granted.
+	access access
 }
 
 // disclose records versions the answer will disclose.

@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/resources"
@@ -42,12 +43,28 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, c *call) error 
 		}
 	}
 	c.query = params
-	res, err := h.cfg.Service.Search(r.Context(), c.typ, params, resources.SearchOptions{
+	restricted := url.Values{}
+	for k, vs := range params {
+		restricted[k] = slices.Clone(vs)
+	}
+	if err := restrictSearch(c, restricted); err != nil {
+		return err
+	}
+	res, err := h.cfg.Service.Search(r.Context(), c.typ, restricted, resources.SearchOptions{
 		Lenient: preferHandling(r) == "lenient",
 		Cursor:  cursor,
 	})
 	if err != nil {
 		return err
+	}
+	if res.Page.Included, err = h.visible(r.Context(), c, res.Page.Included); err != nil {
+		return err
+	}
+	if !c.access.granted.All {
+		// The restriction already limits matches; this is the second lock.
+		if res.Page.Matches, err = h.visible(r.Context(), c, res.Page.Matches); err != nil {
+			return err
+		}
 	}
 	c.disclose(res.Page.Matches...)
 	c.disclose(res.Page.Included...)

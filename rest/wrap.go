@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/yitong-health/yitong/audit"
+	"github.com/yitong-health/yitong/auth"
 	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/resources"
 )
@@ -65,8 +66,10 @@ func (h *Handler) wrap(rt route) http.Handler {
 			c.typ = rt.types[0]
 		}
 		var auditErr error
+		p, authErr := h.cfg.Policy.Authenticate(r)
+		c.access = access{p: p, r: r}
 		ev := h.auditEvent(r, rt, c)
-		r = r.WithContext(audit.WithEvent(r.Context(), ev))
+		r = r.WithContext(audit.WithEvent(auth.WithPrincipal(r.Context(), p), ev))
 		defer func() {
 			if p := recover(); p != nil {
 				h.cfg.Logger.Error("panic", "request_id", c.reqID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -83,8 +86,15 @@ func (h *Handler) wrap(rt route) http.Handler {
 				slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes),
 				slog.Duration("duration", d))
 		}()
-		err := h.prepare(r, rt, c)
+		err := authErr
 		if err == nil {
+			err = h.prepare(r, rt, c)
+		}
+		if c.access.granted.BreakGlass {
+			ev.BreakGlass, ev.Purpose = true, "BTG"
+		}
+		if err == nil {
+			r = r.WithContext(h.withGuard(r.Context(), c))
 			r.Body = http.MaxBytesReader(sw, r.Body, h.cfg.Limits.MaxBodyBytes)
 			err = rt.fn(sw, r, c)
 		}
@@ -118,5 +128,9 @@ func (h *Handler) prepare(r *http.Request, rt route, c *call) error {
 		}
 		return fhir.Errorf(fhir.IssueInvalid, "%q is not a valid resource id (1-64 of A-Z a-z 0-9 - .)", c.id)
 	}
-	return h.cfg.Policy.Decide(r.Context(), Request{Interaction: rt.interaction, Type: c.typ, ID: c.id, HTTP: r})
+	acc, err := h.cfg.Policy.Decide(r.Context(), c.access.p, Request{Interaction: rt.interaction, Type: c.typ, ID: c.id, HTTP: r})
+	c.access.granted = acc
+	perm := auth.PermOf(rt.interaction)
+	c.access.reads = err == nil && (perm == 'r' || perm == 's')
+	return err
 }
