@@ -27,6 +27,8 @@ type SearchOptions struct {
 	// Handler serves the FHIR API under /fhir; the scenario talks to it
 	// over loopback HTTP, as a client would.
 	Handler http.Handler
+	// Token is the bearer token the scenario's requests carry.
+	Token string
 	// Store is the loaded store, read to pick realistic parameter values.
 	Store store.Store
 	// Samples is the number of timed searches per query shape (default 200).
@@ -127,7 +129,7 @@ func Search(ctx context.Context, o SearchOptions) (SearchResult, error) {
 				example = q
 			}
 			start := time.Now()
-			total, err := get(ctx, client, srv.URL+"/fhir/"+q)
+			total, err := get(ctx, client, o.Token, srv.URL+"/fhir/"+q)
 			lat = append(lat, time.Since(start))
 			if err != nil {
 				return res, fmt.Errorf("%s: %s: %w", sh.name, q, err)
@@ -149,7 +151,7 @@ func Search(ctx context.Context, o SearchOptions) (SearchResult, error) {
 			r := rand.New(rand.NewPCG(o.Seed, uint64(10+c)))
 			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
 				sh := shapes[i%len(shapes)]
-				if _, err := get(ctx, client, srv.URL+"/fhir/"+sh.make(r)); err != nil {
+				if _, err := get(ctx, client, o.Token, srv.URL+"/fhir/"+sh.make(r)); err != nil {
 					failed.Add(1)
 				}
 				done.Add(1)
@@ -165,11 +167,12 @@ func Search(ctx context.Context, o SearchOptions) (SearchResult, error) {
 
 // get runs one search and returns the number of matches on its page; any
 // status but 200 is an error.
-func get(ctx context.Context, c *http.Client, u string) (int, error) {
+func get(ctx context.Context, c *http.Client, token, u string) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return 0, err
 	}
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := c.Do(req)
 	if err != nil {
 		return 0, err

@@ -67,7 +67,7 @@ func TestKillDuringWrites(t *testing.T) {
 		l := &ledger{}
 		for cycle := 1; cycle <= cycles; cycle++ {
 			srv := startServer(t, b.flags)
-			c := newClient(srv.base)
+			c := newClient(srv)
 			v := verifyAcks(t, c, l)
 			if t.Failed() {
 				t.Fatalf("cycle %d: writes lost after the restart (server log:\n%s)", cycle, srv.log)
@@ -98,7 +98,7 @@ func TestKillDuringWrites(t *testing.T) {
 		}
 		// The last restart: everything acknowledged must be there.
 		srv := startServer(t, b.flags)
-		v := verifyAcks(t, newClient(srv.base), l)
+		v := verifyAcks(t, newClient(srv), l)
 		t.Logf("final restart verified %d facts (unacknowledged transactions: %d committed, %d not)", v.checks, v.unackedPresent, v.unackedAbsent)
 		srv.kill(t)
 		if len(l.acks) == 0 {

@@ -3,6 +3,7 @@ package crashtest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -187,16 +188,77 @@ func (p *proc) wait(t testing.TB, limit time.Duration) error {
 
 var addressLine = regexp.MustCompile(`msg="yitong serving".* address=(http://\S+)`)
 
-// server is a running `yitong serve` and its base URL.
+// server is a running `yitong serve`, its base URL and an access token of
+// a system client with every permission.
 type server struct {
 	*proc
-	base string // http://127.0.0.1:port
+	base  string // http://127.0.0.1:port
+	token string
+}
+
+// clients holds the client credentials created per database (by store
+// flags), with `yitong admin client create`.
+var clients sync.Map // string -> [2]string{id, secret}
+
+// credentials returns the test client of the database, creating it on
+// first use.
+func credentials(t testing.TB, storeFlags []string) (id, secret string) {
+	t.Helper()
+	key := strings.Join(storeFlags, " ")
+	if c, ok := clients.Load(key); ok {
+		v := c.([2]string)
+		return v[0], v[1]
+	}
+	args := append([]string{"admin", "client", "create", "--name", "crashtest", "--scope", "system/*.cruds", "--secret"}, storeFlags...)
+	cmd := exec.Command(binary(t), args...)
+	cmd.Env = childEnv()
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("yitong admin client create: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "client_id: "); ok {
+			id = v
+		}
+		if v, ok := strings.CutPrefix(line, "client_secret: "); ok {
+			secret = v
+		}
+	}
+	if id == "" || secret == "" {
+		t.Fatalf("yitong admin client create printed no credentials:\n%s", out)
+	}
+	clients.Store(key, [2]string{id, secret})
+	return id, secret
+}
+
+// fetchToken gets an access token with the client credentials grant.
+func fetchToken(t testing.TB, base, id, secret string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, base+"/oauth/token", strings.NewReader("grant_type=client_credentials"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(id, secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("token request: %v", err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK || out.AccessToken == "" {
+		t.Fatalf("token request: status %d, %v", resp.StatusCode, err)
+	}
+	return out.AccessToken
 }
 
 // startServer runs `yitong serve` on a free port with the store flags and
 // waits until it answers /readyz.
 func startServer(t testing.TB, storeFlags []string) *server {
 	t.Helper()
+	id, secret := credentials(t, storeFlags)
 	args := append([]string{"serve", "--listen", "127.0.0.1:0"}, storeFlags...)
 	p := startProc(t, "yitong serve", addressLine, args...)
 	s := &server{proc: p}
@@ -210,6 +272,7 @@ func startServer(t testing.TB, storeFlags []string) *server {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if ready(s.base) {
+			s.token = fetchToken(t, s.base, id, secret)
 			return s
 		}
 		if p.done() || time.Now().After(deadline) {

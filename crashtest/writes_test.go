@@ -76,12 +76,12 @@ func (l *ledger) countSent() {
 
 // client talks FHIR JSON to one server.
 type client struct {
-	base string
-	http *http.Client
+	base, token string
+	http        *http.Client
 }
 
-func newClient(base string) *client {
-	return &client{base: base + "/fhir", http: &http.Client{Timeout: 30 * time.Second}}
+func newClient(s *server) *client {
+	return &client{base: s.base + "/fhir", token: s.token, http: &http.Client{Timeout: 30 * time.Second}}
 }
 
 // reply is a complete HTTP response.
@@ -103,6 +103,7 @@ func (c *client) do(ctx context.Context, method, path string, body any, header .
 		return reply{}, err
 	}
 	req.Header.Set("Accept", "application/fhir+json")
+	req.Header.Set("Authorization", "Bearer "+c.token)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/fhir+json")
 	}

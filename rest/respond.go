@@ -38,7 +38,16 @@ func (h *Handler) writeErrorFmt(w http.ResponseWriter, r *http.Request, f format
 	if tl := tooLarge(err); tl != nil {
 		err = tl
 	}
-	writeJSON(w, f, resources.StatusOf(err), fhir.OperationOutcome(resources.PublicIssues(err)))
+	status := resources.StatusOf(err)
+	if status == http.StatusUnauthorized {
+		// RFC 6750: tell the client how to authenticate.
+		challenge := `Bearer realm="yitong"`
+		if r.Header.Get("Authorization") != "" {
+			challenge += `, error="invalid_token"`
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+	}
+	writeJSON(w, f, status, fhir.OperationOutcome(resources.PublicIssues(err)))
 }
 
 // tooLarge returns the 413 error for a body that exceeded the limit (an

@@ -1,14 +1,20 @@
 // Package web serves Yitong's pages: server-rendered html/template pages
 // from an embedded file system, with every user-facing string taken from the
-// i18n catalogue. Templates are parsed and checked at start-up.
+// i18n catalogue. Templates are parsed and checked at start-up. Sign-in,
+// second-factor enrolment, password change and the OAuth consent screen
+// live here; every page that acts checks the session and a CSRF token.
 package web
 
 import (
 	"bytes"
 	"embed"
 	"html/template"
+	"log/slog"
 	"net/http"
+	"path"
+	"time"
 
+	"github.com/yitong-health/yitong/identity"
 	"github.com/yitong-health/yitong/web/i18n"
 )
 
@@ -19,57 +25,138 @@ var templates embed.FS
 type Config struct {
 	Version string
 	Dialect string
+	// Identity signs people in; required.
+	Identity *identity.Service
+	Logger   *slog.Logger
 }
 
 // Handler serves the pages.
 type Handler struct {
-	cfg  Config
-	tmpl *template.Template
-	mux  *http.ServeMux
+	cfg   Config
+	pages map[string]*template.Template
+	mux   *http.ServeMux
 }
+
+// pageNames are the page templates; each is parsed with layout.html.
+var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html"}
 
 // New parses the templates (panicking on a broken template: that is a
 // programming error caught by the tests) and returns the handler.
 func New(cfg Config) *Handler {
-	// The "t" function is replaced per request with the request's language.
-	t := template.Must(template.New("").Funcs(template.FuncMap{"t": func(string) string { return "" }}).ParseFS(templates, "templates/*.html"))
-	h := &Handler{cfg: cfg, tmpl: t, mux: http.NewServeMux()}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	h := &Handler{cfg: cfg, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
+	for _, name := range pageNames {
+		// The "t" function is replaced per request with the request's language.
+		t := template.New(name).Funcs(template.FuncMap{"t": func(string) string { return "" }})
+		h.pages[name] = template.Must(t.ParseFS(templates, "templates/layout.html", path.Join("templates", name)))
+	}
 	h.mux.HandleFunc("GET /{$}", h.home)
+	h.mux.HandleFunc("GET /login", h.loginPage)
+	h.mux.HandleFunc("POST /login", h.login)
+	h.mux.HandleFunc("POST /logout", h.logout)
+	h.mux.HandleFunc("GET /mfa", h.mfaPage)
+	h.mux.HandleFunc("POST /mfa", h.mfa)
+	h.mux.HandleFunc("GET /password", h.passwordPage)
+	h.mux.HandleFunc("POST /password", h.password)
+	h.mux.HandleFunc("GET /oauth/authorize", h.authorizePage)
+	h.mux.HandleFunc("POST /oauth/authorize", h.authorize)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
 	return h
 }
 
-// ServeHTTP implements http.Handler.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler. Pages are never cached and never
+// framed.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self' http: https:")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	if q := r.URL.Query().Get("lang"); q != "" {
+		http.SetCookie(w, &http.Cookie{Name: "yitong_lang", Value: string(i18n.FromRequest(r)), Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// page is what every page template gets; Data holds the page's own.
+type page struct {
+	Lang     string
+	Title    string
+	Account  *identity.Account
+	NeedsMFA bool
+	CSRF     string
+	// page-specific fields
+	Base, Version, Dialect, RoleKey string
+	Error, Until, Next, Username    string
+	Secret, URI                     string
+	Done, Must, Enrolling           bool
+	ClientName                      string
+	Scopes, Patients                []string
+	Params                          map[string]string
+	Message, Detail                 string
+}
+
+// newPage starts a page for the request's language and session.
+func newPage(r *http.Request, title string, s *signedIn) *page {
+	p := &page{Lang: string(i18n.FromRequest(r)), Title: title}
+	if s != nil {
+		p.Account, p.CSRF, p.NeedsMFA = &s.account, s.session.CSRF, s.account.Role.NeedsMFA()
+	}
+	return p
+}
+
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	t, err := h.pages[name].Clone()
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	lang := i18n.Lang(p.Lang)
+	t.Funcs(template.FuncMap{"t": func(key string) string { return i18n.T(lang, key) }})
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		h.fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", p.Lang)
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes()) // a failed write means the client went away
+}
+
+func (h *Handler) fail(w http.ResponseWriter, err error) {
+	h.cfg.Logger.Error("web: internal error", "error", err.Error())
+	http.Error(w, "internal error", http.StatusInternalServerError)
+}
+
+// shanghai is where times are shown.
+var shanghai = func() *time.Location {
+	l, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return l
+}()
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
-	lang := i18n.FromRequest(r)
-	if q := r.URL.Query().Get("lang"); q != "" {
-		http.SetCookie(w, &http.Cookie{Name: "yitong_lang", Value: string(lang), Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	s, err := h.current(w, r)
+	if err != nil {
+		h.fail(w, err)
+		return
 	}
+	if s != nil && (s.session.Enrolling || s.account.MustChangePassword) {
+		http.Redirect(w, r, s.nextStep(), http.StatusSeeOther)
+		return
+	}
+	p := newPage(r, "nav.home", s)
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	h.render(w, lang, "home.html", map[string]any{
-		"Lang": string(lang), "Base": scheme + "://" + r.Host + "/fhir",
-		"Version": h.cfg.Version, "Dialect": h.cfg.Dialect,
-	})
-}
-
-func (h *Handler) render(w http.ResponseWriter, lang i18n.Lang, name string, data any) {
-	t, err := h.tmpl.Clone()
-	if err != nil {
-		http.Error(w, "template error", http.StatusInternalServerError)
-		return
+	p.Base, p.Version, p.Dialect = scheme+"://"+r.Host+"/fhir", h.cfg.Version, h.cfg.Dialect
+	if s != nil {
+		p.RoleKey = "role." + string(s.account.Role)
 	}
-	t.Funcs(template.FuncMap{"t": func(key string) string { return i18n.T(lang, key) }})
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
-		http.Error(w, "template error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Language", string(lang))
-	_, _ = w.Write(buf.Bytes()) // a failed write means the client went away
+	h.render(w, r, http.StatusOK, "home.html", p)
 }

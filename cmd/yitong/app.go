@@ -12,6 +12,7 @@ import (
 	"github.com/yitong-health/yitong/config"
 	"github.com/yitong-health/yitong/fhir/spec"
 	"github.com/yitong-health/yitong/fhir/validate"
+	"github.com/yitong-health/yitong/identity"
 	"github.com/yitong-health/yitong/resources"
 	"github.com/yitong-health/yitong/store"
 	"github.com/yitong-health/yitong/store/postgres"
@@ -51,6 +52,7 @@ func describe(b config.Backend) string {
 type platform struct {
 	svc   *resources.Service
 	audit *audit.Log
+	id    *identity.Service
 	stop  context.CancelFunc
 	done  chan struct{}
 }
@@ -72,6 +74,7 @@ func openPlatform(ctx context.Context, st store.Store, log *slog.Logger) (*platf
 		IsResourceType: spec.IsResourceType,
 		Audit:          l,
 	})
+	p.id = identity.New(st, identity.Options{Audit: l})
 	return p, nil
 }
 

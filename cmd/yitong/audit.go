@@ -34,8 +34,19 @@ func (c *auditCmd) Run(ctx context.Context, args []string) error {
 }
 
 // openStore parses the store flags plus the command's own, and opens
-// the store.
+// the store, which must exist.
 func (c *auditCmd) openStore(ctx context.Context, fs *flag.FlagSet, args []string) (store.Store, error) {
+	return openFlagged(ctx, fs, args, true)
+}
+
+// openOrCreate is openStore for commands that may create the database.
+func (c *auditCmd) openOrCreate(ctx context.Context, fs *flag.FlagSet, args []string) (store.Store, error) {
+	return openFlagged(ctx, fs, args, false)
+}
+
+// openFlagged parses the store flags plus fs's own and opens the store;
+// with mustExist an SQLite file that is not there is an error.
+func openFlagged(ctx context.Context, fs *flag.FlagSet, args []string, mustExist bool) (store.Store, error) {
 	set := config.Bind(fs, storeFlags()...)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -49,7 +60,7 @@ func (c *auditCmd) openStore(ctx context.Context, fs *flag.FlagSet, args []strin
 	}
 	// Auditing a database that is not there must fail, not create an
 	// empty one that verifies.
-	if b := config.ResolveBackend(v[1], v[0]); b.Kind == "sqlite" {
+	if b := config.ResolveBackend(v[1], v[0]); mustExist && b.Kind == "sqlite" {
 		if _, err := os.Stat(b.Path); err != nil {
 			return nil, fmt.Errorf("%s: no database at %s: %w", fs.Name(), b.Path, err)
 		}

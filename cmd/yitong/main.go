@@ -40,6 +40,7 @@ func commands(stdout, stderr io.Writer) map[string]command {
 		"import":  &importCmd{stdout: stdout, stderr: stderr},
 		"bench":   &benchCmd{stdout: stdout, stderr: stderr},
 		"audit":   &auditCmd{stdout: stdout, stderr: stderr},
+		"admin":   &adminCmd{stdout: stdout, stderr: stderr},
 		"version": &versionCmd{stdout: stdout},
 	}
 }

@@ -16,9 +16,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/yitong-health/yitong/auth"
 	"github.com/yitong-health/yitong/config"
 	"github.com/yitong-health/yitong/export"
 	"github.com/yitong-health/yitong/fhir/spec"
+	"github.com/yitong-health/yitong/oauth"
 	"github.com/yitong-health/yitong/rest"
 	"github.com/yitong-health/yitong/web"
 )
@@ -91,9 +93,10 @@ func newServer(p *platform, data string, log *slog.Logger) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(rest.Collectors()...)
+	gate := &auth.Gate{Tokens: p.id, Policy: &auth.Policy{Care: &auth.Care{Service: svc, TTL: 30 * time.Second}}}
 	api := rest.New(rest.Config{
 		Service:       svc,
-		Policy:        openPolicy{},
+		Policy:        rest.GatePolicy{Gate: gate},
 		Logger:        log,
 		ResourceTypes: spec.ResourceTypes(),
 		Software:      "Yitong",
@@ -101,9 +104,14 @@ func newServer(p *platform, data string, log *slog.Logger) http.Handler {
 		Exports:       export.NewManager(st, filepath.Join(data, "exports"), log),
 		Audit:         p.audit,
 	})
+	oa := oauth.New(p.id, log)
 	mux := http.NewServeMux()
 	mux.Handle("/fhir/", api)
 	mux.Handle("/fhir", api)
+	mux.Handle("GET /fhir/.well-known/smart-configuration", oa)
+	mux.Handle("POST /oauth/token", oa)
+	mux.Handle("POST /oauth/revoke", oa)
+	mux.Handle("POST /oauth/introspect", oa)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -121,13 +129,6 @@ func newServer(p *platform, data string, log *slog.Logger) http.Handler {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
-	mux.Handle("/", web.New(web.Config{Version: version, Dialect: st.Dialect()}))
+	mux.Handle("/", web.New(web.Config{Version: version, Dialect: st.Dialect(), Identity: p.id, Logger: log}))
 	return mux
 }
-
-// openPolicy is the access decision until accounts and SMART on FHIR
-// arrive: it allows every request. It is the one place the identity work
-// replaces; `serve` listens on 127.0.0.1 by default for this reason.
-type openPolicy struct{}
-
-func (openPolicy) Decide(context.Context, rest.Request) error { return nil }

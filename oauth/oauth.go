@@ -1,0 +1,260 @@
+// Package oauth serves the OAuth 2.0 endpoints of SMART App Launch v2 that
+// speak JSON: discovery (/fhir/.well-known/smart-configuration), the token
+// endpoint (authorization code with PKCE, refresh token rotation, client
+// credentials), revocation (RFC 7009) and introspection (RFC 7662). The
+// authorization endpoint, which signs people in and asks their consent, is
+// a page (package web). Every answer carries Cache-Control: no-store.
+package oauth
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/yitong-health/yitong/identity"
+)
+
+// MaxFormBytes bounds a token, revocation or introspection request.
+const MaxFormBytes = 16 << 10
+
+// Handler serves the endpoints.
+type Handler struct {
+	id  *identity.Service
+	log *slog.Logger
+	mux *http.ServeMux
+}
+
+// New returns the handler. Mount it at /oauth/ and at
+// /fhir/.well-known/smart-configuration.
+func New(id *identity.Service, log *slog.Logger) *Handler {
+	h := &Handler{id: id, log: log, mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /fhir/.well-known/smart-configuration", h.discovery)
+	h.mux.HandleFunc("POST /oauth/token", h.token)
+	h.mux.HandleFunc("POST /oauth/revoke", h.revoke)
+	h.mux.HandleFunc("POST /oauth/introspect", h.introspect)
+	return h
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	h.mux.ServeHTTP(w, r)
+}
+
+// Origin is the scheme and host the request was sent to.
+func Origin(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// ScopesSupported are advertised in discovery.
+var ScopesSupported = []string{"launch/patient", "offline_access", "online_access",
+	"patient/*.rs", "user/*.cruds", "user/*.rs", "system/*.rs", "system/*.cruds"}
+
+func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) {
+	o := Origin(r)
+	writeJSON(w, http.StatusOK, map[string]any{
+		"authorization_endpoint":                o + "/oauth/authorize",
+		"token_endpoint":                        o + "/oauth/token",
+		"revocation_endpoint":                   o + "/oauth/revoke",
+		"introspection_endpoint":                o + "/oauth/introspect",
+		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+		"grant_types_supported":                 []string{"authorization_code", "refresh_token", "client_credentials"},
+		"response_types_supported":              []string{"code"},
+		"code_challenge_methods_supported":      []string{"S256"},
+		"scopes_supported":                      ScopesSupported,
+		"capabilities": []string{"launch-standalone", "client-public", "client-confidential-symmetric",
+			"context-standalone-patient", "permission-offline", "permission-online", "permission-patient",
+			"permission-user", "permission-v1", "permission-v2"},
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // a failed write means the client went away
+}
+
+// oauthError answers an RFC 6749 section 5.2 error.
+func oauthError(w http.ResponseWriter, status int, code, desc string) {
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="yitong"`)
+	}
+	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
+}
+
+// form parses an application/x-www-form-urlencoded body of bounded size.
+func form(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	ct := r.Header.Get("Content-Type")
+	if !strings.HasPrefix(strings.ToLower(ct), "application/x-www-form-urlencoded") {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "the body must be application/x-www-form-urlencoded")
+		return nil, false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "the form cannot be read")
+		return nil, false
+	}
+	for k, vs := range r.PostForm {
+		if len(vs) > 1 {
+			oauthError(w, http.StatusBadRequest, "invalid_request", "parameter "+k+" is repeated")
+			return nil, false
+		}
+	}
+	return r.PostForm, true
+}
+
+// client authenticates the calling client: HTTP Basic
+// (client_secret_basic), client_id and client_secret in the form
+// (client_secret_post), or client_id alone for a public client. It
+// answers the error itself and returns false on failure.
+func (h *Handler) client(w http.ResponseWriter, r *http.Request, f url.Values) (identity.Client, bool) {
+	id, secret := f.Get("client_id"), f.Get("client_secret")
+	if u, p, ok := r.BasicAuth(); ok {
+		var err1, err2 error
+		u, err1 = url.QueryUnescape(u)
+		p, err2 = url.QueryUnescape(p)
+		if errors.Join(err1, err2) != nil || (id != "" && id != u) || secret != "" {
+			oauthError(w, http.StatusUnauthorized, "invalid_client", "client authentication is malformed")
+			return identity.Client{}, false
+		}
+		id, secret = u, p
+	}
+	if id == "" {
+		oauthError(w, http.StatusUnauthorized, "invalid_client", "client_id is required")
+		return identity.Client{}, false
+	}
+	c, err := h.id.AuthenticateClient(r.Context(), id, secret)
+	if identity.CodeOf(err) == identity.ErrInvalidClient.Code {
+		oauthError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
+		return identity.Client{}, false
+	}
+	if err != nil {
+		h.internal(w, err)
+		return identity.Client{}, false
+	}
+	return c, true
+}
+
+func (h *Handler) internal(w http.ResponseWriter, err error) {
+	h.log.Error("oauth: internal error", "error", err.Error())
+	oauthError(w, http.StatusInternalServerError, "server_error", "the server could not complete the request")
+}
+
+func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
+	f, ok := form(w, r)
+	if !ok {
+		return
+	}
+	c, ok := h.client(w, r, f)
+	if !ok {
+		return
+	}
+	var tok identity.Tokens
+	var err error
+	switch f.Get("grant_type") {
+	case "authorization_code":
+		tok, err = h.id.ExchangeCode(r.Context(), f.Get("code"), c, f.Get("redirect_uri"), f.Get("code_verifier"))
+	case "refresh_token":
+		tok, err = h.id.Refresh(r.Context(), f.Get("refresh_token"), c, f.Get("scope"))
+	case "client_credentials":
+		if !c.Confidential() {
+			oauthError(w, http.StatusUnauthorized, "invalid_client", "client credentials need a confidential client")
+			return
+		}
+		tok, err = h.id.ClientCredentials(r.Context(), c, f.Get("scope"))
+	case "":
+		oauthError(w, http.StatusBadRequest, "invalid_request", "grant_type is required")
+		return
+	default:
+		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be authorization_code, refresh_token or client_credentials")
+		return
+	}
+	switch identity.CodeOf(err) {
+	case "":
+		if err != nil {
+			h.internal(w, err)
+			return
+		}
+	case "invalid-scope":
+		oauthError(w, http.StatusBadRequest, "invalid_scope", "the scope is unknown or exceeds what the client may have")
+		return
+	default:
+		oauthError(w, http.StatusBadRequest, "invalid_grant", "the code or refresh token is invalid, expired, spent or bound to another client or redirect URI, or the PKCE verifier does not match")
+		return
+	}
+	out := map[string]any{"access_token": tok.Access, "token_type": "Bearer", "expires_in": tok.ExpiresIn, "scope": tok.Scope}
+	if tok.Refresh != "" {
+		out["refresh_token"] = tok.Refresh
+	}
+	if tok.Patient != "" {
+		out["patient"] = tok.Patient
+		out["need_patient_banner"] = true
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (h *Handler) revoke(w http.ResponseWriter, r *http.Request) {
+	f, ok := form(w, r)
+	if !ok {
+		return
+	}
+	c, ok := h.client(w, r, f)
+	if !ok {
+		return
+	}
+	if f.Get("token") == "" {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "token is required")
+		return
+	}
+	if err := h.id.Revoke(r.Context(), f.Get("token"), c); err != nil {
+		h.internal(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (h *Handler) introspect(w http.ResponseWriter, r *http.Request) {
+	f, ok := form(w, r)
+	if !ok {
+		return
+	}
+	c, ok := h.client(w, r, f)
+	if !ok {
+		return
+	}
+	if !c.Confidential() {
+		oauthError(w, http.StatusUnauthorized, "invalid_client", "introspection needs a confidential client")
+		return
+	}
+	kind := identity.KindAccess
+	if f.Get("token_type_hint") == "refresh_token" {
+		kind = identity.KindRefresh
+	}
+	g, acct, err := h.id.Lookup(r.Context(), kind, f.Get("token"))
+	if identity.CodeOf(err) == identity.ErrInvalidToken.Code {
+		writeJSON(w, http.StatusOK, map[string]any{"active": false})
+		return
+	}
+	if err != nil {
+		h.internal(w, err)
+		return
+	}
+	out := map[string]any{"active": true, "scope": g.Scope, "client_id": g.Client, "token_type": "Bearer",
+		"exp": g.Expires.Unix(), "iat": g.Created.Unix()}
+	if acct != nil {
+		out["sub"] = acct.ID
+	}
+	if g.Patient != "" {
+		out["patient"] = g.Patient
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
