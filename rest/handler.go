@@ -10,6 +10,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/yitong-health/yitong/audit"
@@ -107,3 +108,16 @@ func New(cfg Config) *Handler {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// Interactions lists the interactions and operations of every route (for
+// the authorization matrix test, which must have a row for each).
+func (h *Handler) Interactions() []string {
+	var out []string
+	for _, rt := range h.routes {
+		if !slices.Contains(out, rt.interaction) {
+			out = append(out, rt.interaction)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/fhir/spec"
 	"github.com/yitong-health/yitong/fhir/validate"
+	"github.com/yitong-health/yitong/identity"
 	"github.com/yitong-health/yitong/resources"
 	"github.com/yitong-health/yitong/rest"
 	"github.com/yitong-health/yitong/store"
@@ -46,6 +47,9 @@ type config struct {
 	noExport bool
 	noAudit  bool
 	infoLog  bool
+	// gate, when set, receives the identity service of the real access
+	// policy (bearer tokens, roles, care relationships) the env runs.
+	gate **identity.Service
 }
 
 type option func(*config)
@@ -58,6 +62,10 @@ func withLimits(l resources.Limits) option { return func(c *config) { c.limits =
 
 // withPolicy sets the access policy (allowAll by default).
 func withPolicy(p rest.Policy) option { return func(c *config) { c.rest.Policy = p } }
+
+// withGate runs the platform's access policy instead of allowAll and
+// hands out its identity service, to issue tokens with.
+func withGate(id **identity.Service) option { return func(c *config) { c.gate = id } }
 
 // withoutExport leaves the export manager (and so $export) out.
 func withoutExport() option { return func(c *config) { c.noExport = true } }
@@ -102,6 +110,15 @@ func newHandler(t testing.TB, st store.Store, log *slog.Logger, opts ...option) 
 	cfg := c.rest
 	cfg.Audit = al
 	cfg.Service = svc
+	if c.gate != nil {
+		opts := identity.Options{}
+		if al != nil {
+			opts.Audit = al
+		}
+		id := identity.New(st, opts)
+		*c.gate = id
+		cfg.Policy = rest.GatePolicy{Gate: &auth.Gate{Tokens: id, Policy: &auth.Policy{Care: &auth.Care{Service: svc}}}}
+	}
 	if cfg.Policy == nil {
 		cfg.Policy = allowAll{}
 	}

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"github.com/yitong-health/yitong/auth"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -67,6 +68,10 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request, c *call) error
 			return err
 		}
 		if len(page.Versions) < n {
+			if c.id != "" && len(page.Versions) == 0 {
+				// A resource's history is the resource: refused like a read.
+				return auth.Deny(auth.ReasonPatient)
+			}
 			page.Total = len(page.Versions)
 		}
 	}
