@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -193,29 +194,12 @@ func testMatrix(t *testing.T, e *env, id *identity.Service) {
 			t.Errorf("row %q names no route", in)
 		}
 	}
-	admin := systemToken(t, id, "system/*.cruds")
-	as := func(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
+	w, admin, pr := setupWorld(t, e, id)
+	as := bearer
 	mk := func(res map[string]any) string {
 		t.Helper()
 		return e.create(t, res, as(admin)...)
 	}
-	if r := e.do(t, "PUT", "/Organization/org1", map[string]any{"resourceType": "Organization", "id": "org1", "name": "示范医院"}, as(admin)...); r.Status >= 300 {
-		t.Fatal(r)
-	}
-	pr := mk(map[string]any{"resourceType": "Practitioner", "name": []any{map[string]any{"family": "张"}}})
-	w := &world{patient: map[string]string{}, obs: map[string]string{}, spare: map[string]string{}, ident: map[string]string{}}
-	for _, who := range []string{"own", "other"} {
-		w.patient[who] = mk(patient("urn:matrix", who))
-		w.ident[who] = "obs-" + who
-		o := observation("Patient/" + w.patient[who])
-		o["identifier"] = []any{map[string]any{"system": "urn:matrix", "value": w.ident[who]}}
-		w.obs[who] = mk(o)
-	}
-	mk(map[string]any{"resourceType": "Encounter", "status": "in-progress",
-		"class":       map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
-		"subject":     map[string]any{"reference": "Patient/" + w.patient["own"]},
-		"participant": []any{map[string]any{"individual": map[string]any{"reference": "Practitioner/" + pr}}},
-		"period":      map[string]any{"start": "2026-11-20T08:00:00+08:00"}})
 	tokens := map[string]string{"anonymous": "", "system-client": systemToken(t, id, "system/*.rs")}
 	app, _, err := id.CreateClient(ctx, identity.Client{Name: "matrix", Scope: "user/*.cruds", RedirectURIs: []string{"https://app.example/cb"}}, false)
 	if err != nil {
@@ -232,21 +216,7 @@ func testMatrix(t *testing.T, e *env, id *identity.Service) {
 		case identity.RoleDoctor, identity.RoleNurse, identity.RolePharmacist:
 			a.Practitioner = pr
 		}
-		acct, err := id.CreateAccount(ctx, a, "matrix-password-1", false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		verifier := strings.Repeat("m", 43)
-		sum := sha256.Sum256([]byte(verifier))
-		code, err := id.IssueCode(ctx, acct, app, "https://app.example/cb", "user/*.cruds", base64.RawURLEncoding.EncodeToString(sum[:]), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		tok, err := id.ExchangeCode(ctx, code, app, "https://app.example/cb", verifier)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tokens[role] = tok.Access
+		tokens[role] = userToken(t, id, app, a)
 	}
 	names := make([]string, 0, len(authzMatrix))
 	for in := range authzMatrix {
@@ -320,4 +290,110 @@ func systemToken(t testing.TB, id *identity.Service, scope string) string {
 		t.Fatal(err)
 	}
 	return tok.Access
+}
+
+func bearer(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
+
+// setupWorld loads the matrix's data with a system token: an
+// organization, a practitioner in care of the "own" patient through an
+// encounter, and an observation of each patient.
+func setupWorld(t *testing.T, e *env, id *identity.Service) (w *world, admin, pr string) {
+	admin = systemToken(t, id, "system/*.cruds")
+	mk := func(res map[string]any) string {
+		t.Helper()
+		return e.create(t, res, bearer(admin)...)
+	}
+	if r := e.do(t, "PUT", "/Organization/org1", map[string]any{"resourceType": "Organization", "id": "org1", "name": "示范医院"}, bearer(admin)...); r.Status >= 300 {
+		t.Fatal(r)
+	}
+	pr = mk(map[string]any{"resourceType": "Practitioner", "name": []any{map[string]any{"family": "张"}}})
+	w = &world{patient: map[string]string{}, obs: map[string]string{}, spare: map[string]string{}, ident: map[string]string{}}
+	for _, who := range []string{"own", "other"} {
+		w.patient[who] = mk(patient("urn:matrix", who))
+		w.ident[who] = "obs-" + who
+		o := observation("Patient/" + w.patient[who])
+		o["identifier"] = []any{map[string]any{"system": "urn:matrix", "value": w.ident[who]}}
+		w.obs[who] = mk(o)
+		mk(map[string]any{"resourceType": "Encounter", "status": "finished",
+			"class":   map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+			"subject": map[string]any{"reference": "Patient/" + w.patient[who]}})
+	}
+	mk(map[string]any{"resourceType": "Encounter", "status": "in-progress",
+		"class":       map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+		"subject":     map[string]any{"reference": "Patient/" + w.patient["own"]},
+		"participant": []any{map[string]any{"individual": map[string]any{"reference": "Practitioner/" + pr}}},
+		"period":      map[string]any{"start": "2026-11-20T08:00:00+08:00"}})
+	return w, admin, pr
+}
+
+// userToken creates the account and returns an access token of it
+// through the authorization code flow (scope user/*.cruds).
+func userToken(t *testing.T, id *identity.Service, app identity.Client, a identity.Account) string {
+	t.Helper()
+	ctx := context.Background()
+	acct, err := id.CreateAccount(ctx, a, "matrix-password-1", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier := strings.Repeat("m", 43)
+	sum := sha256.Sum256([]byte(verifier))
+	code, err := id.IssueCode(ctx, acct, app, "https://app.example/cb", "user/*.cruds", base64.RawURLEncoding.EncodeToString(sum[:]), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := id.ExchangeCode(ctx, code, app, "https://app.example/cb", verifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.Access
+}
+
+// TestSearchOracles checks that searches of a resident cannot reveal other
+// patients' data through the features that test or follow data beyond
+// the matches (QUALITY.md item 2): _has and chains are refused; counts,
+// :missing, _include and _revinclude (also :iterate) see only the
+// resident's own data.
+func TestSearchOracles(t *testing.T) {
+	b := storetest.Backends(t)[0]
+	var id *identity.Service
+	e := newEnv(t, b, withGate(&id))
+	w, _, _ := setupWorld(t, e, id)
+	app, _, err := id.CreateClient(context.Background(), identity.Client{Name: "oracle", Scope: "user/*.cruds", RedirectURIs: []string{"https://app.example/cb"}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := userToken(t, id, app, identity.Account{Username: "oracle-resident", Role: identity.RoleResident, Patient: w.patient["own"]})
+	get := func(q string) response { return e.do(t, "GET", q, nil, bearer(tok)...) }
+	for _, q := range []string{
+		"/Patient?_has:Observation:subject:code=8867-4",
+		"/Observation?subject.identifier=urn:matrix|other",
+		"/Observation?subject:Patient.identifier=urn:matrix|other",
+		"/Encounter?patient.name=Wang",
+	} {
+		if r := get(q); r.Status != http.StatusForbidden {
+			t.Errorf("%s: want 403, got %s", q, r)
+		}
+	}
+	for _, q := range []string{
+		"/Observation?_summary=count",
+		"/Observation?code:missing=false&_total=accurate",
+		"/Patient?_total=accurate",
+		"/Encounter?_include=Encounter:subject&_revinclude:iterate=Observation:subject&_total=accurate",
+		"/Patient?_revinclude=Observation:subject&_revinclude=Encounter:subject",
+	} {
+		r := get(q)
+		if r.Status != http.StatusOK {
+			t.Errorf("%s: %s", q, r)
+			continue
+		}
+		body := string(r.Body)
+		for _, leak := range []string{w.patient["other"], w.obs["other"]} {
+			if strings.Contains(body, leak) {
+				t.Errorf("%s reveals the other patient's data: %s", q, r)
+			}
+		}
+		if m := r.JSON(t); m["total"] != nil && m["total"].(json.Number).String() == "0" {
+			t.Errorf("%s: the resident's own data is missing: %s", q, r)
+		}
+	}
 }
