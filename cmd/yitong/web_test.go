@@ -1,0 +1,344 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yitong-health/yitong/identity"
+	"github.com/yitong-health/yitong/store/storetest"
+)
+
+// site is the whole server as `yitong serve` assembles it, with a browser
+// (a cookie jar that does not follow redirects).
+type site struct {
+	t       *testing.T
+	p       *platform
+	srv     *httptest.Server
+	browser *http.Client
+}
+
+func newSite(t *testing.T) *site {
+	st := storetest.OpenSQLite(t, nil)
+	p := testPlatform(t, st)
+	srv := httptest.NewServer(newServer(p, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil))))
+	t.Cleanup(srv.Close)
+	return &site{t: t, p: p, srv: srv, browser: newBrowser()}
+}
+
+func newBrowser() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func (s *site) get(c *http.Client, path string) (*http.Response, string) {
+	s.t.Helper()
+	resp, err := c.Get(s.srv.URL + path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func (s *site) post(c *http.Client, path string, form url.Values) (*http.Response, string) {
+	s.t.Helper()
+	resp, err := c.PostForm(s.srv.URL+path, form)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func csrfOf(t *testing.T, page string) string {
+	t.Helper()
+	m := csrfRE.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no csrf field in the page:\n%s", page)
+	}
+	return m[1]
+}
+
+// login signs the browser in and returns where it was sent.
+func (s *site) login(c *http.Client, username, password, totp string) (*http.Response, string) {
+	s.t.Helper()
+	_, page := s.get(c, "/login")
+	return s.post(c, "/login", url.Values{"csrf": {csrfOf(s.t, page)}, "username": {username}, "password": {password}, "totp": {totp}})
+}
+
+func TestSMARTStandaloneLaunch(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	own, err := s.p.svc.Create(ctx, map[string]any{"resourceType": "Patient", "name": []any{map[string]any{"family": "李", "given": []any{"华"}}}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.p.svc.Create(ctx, map[string]any{"resourceType": "Patient", "name": []any{map[string]any{"family": "王"}}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.p.id.CreateAccount(ctx, identity.Account{Username: "li.hua", Role: identity.RoleResident, Patient: own.Version.ID}, "resident-pass-1", false); err != nil {
+		t.Fatal(err)
+	}
+	app, _, err := s.p.id.CreateClient(ctx, identity.Client{Name: "健康助手", Scope: "launch/patient offline_access patient/*.rs", RedirectURIs: []string{"https://app.example/cb"}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Discovery.
+	resp, body := s.get(http.DefaultClient, "/fhir/.well-known/smart-configuration")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"code_challenge_methods_supported":["S256"]`) || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("discovery: %d %s", resp.StatusCode, body)
+	}
+	verifier := strings.Repeat("x", 20) + "-verifier-of-pkce-123456"
+	sum := sha256.Sum256([]byte(verifier))
+	authz := func(mod func(q url.Values)) string {
+		q := url.Values{"response_type": {"code"}, "client_id": {app.ID}, "redirect_uri": {"https://app.example/cb"},
+			"scope": {"launch/patient offline_access patient/*.rs"}, "state": {"st-1"}, "aud": {s.srv.URL + "/fhir"},
+			"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
+		if mod != nil {
+			mod(q)
+		}
+		return "/oauth/authorize?" + q.Encode()
+	}
+	// Not signed in: to the sign-in page, and back.
+	resp, _ = s.get(s.browser, authz(nil))
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login?next=") {
+		t.Fatalf("authorize without a session: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, _ = s.login(s.browser, "li.hua", "resident-pass-1", "")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		t.Fatalf("login: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	for _, c := range resp.Cookies() {
+		if (c.Name == "yitong_session" || c.Name == "yitong_device") && (!c.HttpOnly || c.SameSite != http.SameSiteLaxMode) {
+			t.Errorf("cookie %s is not HttpOnly and SameSite=Lax", c.Name)
+		}
+	}
+	resp, page := s.get(s.browser, authz(nil))
+	if resp.StatusCode != 200 || !strings.Contains(page, "健康助手") || !strings.Contains(page, "Patient/"+own.Version.ID) {
+		t.Fatalf("consent page: %d %s", resp.StatusCode, page)
+	}
+	consent := func(patient string) *http.Response {
+		form := url.Values{"csrf": {csrfOf(t, page)}, "decision": {"allow"}, "launch_patient": {patient}}
+		u, _ := url.Parse(authz(nil))
+		for k, v := range u.Query() {
+			form[k] = v
+		}
+		resp, _ := s.post(s.browser, "/oauth/authorize", form)
+		return resp
+	}
+	if resp := consent(other.Version.ID); !strings.Contains(resp.Header.Get("Location"), "error=access_denied") {
+		t.Errorf("launch for another patient: %s", resp.Header.Get("Location"))
+	}
+	code := func() string {
+		resp := consent(own.Version.ID)
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusFound || loc.Host != "app.example" || loc.Query().Get("state") != "st-1" || loc.Query().Get("code") == "" {
+			t.Fatalf("consent: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		return loc.Query().Get("code")
+	}
+	token := func(form url.Values) (int, map[string]any, http.Header) {
+		resp, err := http.PostForm(s.srv.URL+"/oauth/token", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, out, resp.Header
+	}
+	exchange := func(k, v string) (int, map[string]any, http.Header) {
+		return token(url.Values{"grant_type": {"authorization_code"}, "code": {k}, "redirect_uri": {"https://app.example/cb"}, "client_id": {app.ID}, "code_verifier": {v}})
+	}
+	// A wrong verifier fails, and spends nothing it should not: a fresh
+	// code with the right one works.
+	if st, out, _ := exchange(code(), strings.Repeat("y", 44)); st != 400 || out["error"] != "invalid_grant" {
+		t.Errorf("wrong verifier: %d %v", st, out)
+	}
+	k := code()
+	st, tok, hdr := exchange(k, verifier)
+	if st != 200 || tok["patient"] != own.Version.ID || hdr.Get("Cache-Control") != "no-store" || tok["expires_in"].(float64) > 3600 {
+		t.Fatalf("token: %d %v %v", st, tok, hdr)
+	}
+	if st, out, _ := exchange(k, verifier); st != 400 || out["error"] != "invalid_grant" {
+		t.Errorf("reused code: %d %v", st, out)
+	}
+	// The reuse revoked the first exchange's tokens.
+	if r := fhirGet(t, s, "/fhir/Patient/"+own.Version.ID, tok["access_token"].(string)); r != 401 {
+		t.Errorf("token of a reused code: %d", r)
+	}
+	_, tok, _ = exchange(code(), verifier)
+	at := tok["access_token"].(string)
+	if r := fhirGet(t, s, "/fhir/Patient/"+own.Version.ID, at); r != 200 {
+		t.Errorf("own record: %d", r)
+	}
+	if r := fhirGet(t, s, "/fhir/Patient/"+other.Version.ID, at); r != 403 {
+		t.Errorf("other patient's record: %d", r)
+	}
+	// Refresh rotation and reuse detection.
+	refresh := func(rt string) (int, map[string]any) {
+		st, out, _ := token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {app.ID}})
+		return st, out
+	}
+	st, tok2 := refresh(tok["refresh_token"].(string))
+	if st != 200 || tok2["refresh_token"] == tok["refresh_token"] {
+		t.Fatalf("refresh: %d %v", st, tok2)
+	}
+	if st, out := refresh(tok["refresh_token"].(string)); st != 400 || out["error"] != "invalid_grant" {
+		t.Errorf("reused refresh token: %d %v", st, out)
+	}
+	if r := fhirGet(t, s, "/fhir/Patient/"+own.Version.ID, tok2["access_token"].(string)); r != 401 {
+		t.Errorf("access token after refresh reuse: %d", r)
+	}
+	// Bad authorization requests.
+	for name, mod := range map[string]func(q url.Values){
+		"plain PKCE":   func(q url.Values) { q.Set("code_challenge_method", "plain") },
+		"no state":     func(q url.Values) { q.Del("state") },
+		"wrong aud":    func(q url.Values) { q.Set("aud", "https://elsewhere.example/fhir") },
+		"wider scope":  func(q url.Values) { q.Set("scope", "user/*.cruds") },
+		"system scope": func(q url.Values) { q.Set("scope", "system/*.rs") },
+	} {
+		resp, _ := s.get(s.browser, authz(mod))
+		if resp.StatusCode != http.StatusFound || !strings.HasPrefix(resp.Header.Get("Location"), "https://app.example/cb?") || !strings.Contains(resp.Header.Get("Location"), "error=") {
+			t.Errorf("%s: %d %s", name, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	for name, mod := range map[string]func(q url.Values){
+		"inexact redirect": func(q url.Values) { q.Set("redirect_uri", "https://app.example/cb/") },
+		"unknown client":   func(q url.Values) { q.Set("client_id", "nobody") },
+	} {
+		resp, page := s.get(s.browser, authz(mod))
+		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" || !strings.Contains(page, "授权请求无效") {
+			t.Errorf("%s: %d %s (must not redirect)", name, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	// The consent form needs the session's CSRF token.
+	form := url.Values{"csrf": {"forged"}, "decision": {"allow"}, "launch_patient": {own.Version.ID}}
+	u, _ := url.Parse(authz(nil))
+	for k, v := range u.Query() {
+		form[k] = v
+	}
+	if resp, _ := s.post(s.browser, "/oauth/authorize", form); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("forged consent: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+func fhirGet(t *testing.T, s *site, path, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.srv.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestStaffSignInPages(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	if _, err := s.p.id.CreateAccount(ctx, identity.Account{Username: "dr.zhang", Role: identity.RoleDoctor, Practitioner: "pr1", Organization: "org1"}, "temporary-pass-1", true); err != nil {
+		t.Fatal(err)
+	}
+	// First sign-in: enrol a second factor, then change the password.
+	resp, _ := s.login(s.browser, "dr.zhang", "temporary-pass-1", "")
+	if resp.Header.Get("Location") != "/mfa" {
+		t.Fatalf("first staff sign-in goes to %q, want /mfa", resp.Header.Get("Location"))
+	}
+	if resp, _ := s.get(s.browser, "/"); resp.Header.Get("Location") != "/mfa" {
+		t.Errorf("home before enrolment: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, page := s.get(s.browser, "/mfa")
+	secret := regexp.MustCompile(`<code id="secret">([A-Z2-7]+)</code>`).FindStringSubmatch(page)
+	if secret == nil {
+		t.Fatalf("no secret on the enrolment page:\n%s", page)
+	}
+	code, _ := identity.TOTPCode(secret[1], time.Now())
+	resp, _ = s.post(s.browser, "/mfa", url.Values{"csrf": {csrfOf(t, page)}, "code": {code}})
+	if resp.Header.Get("Location") != "/password" {
+		t.Fatalf("after enrolment: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, page = s.get(s.browser, "/password")
+	resp, page2 := s.post(s.browser, "/password", url.Values{"csrf": {csrfOf(t, page)}, "current": {"temporary-pass-1"}, "new": {"short"}, "repeat": {"short"}})
+	if resp.StatusCode != 400 || !strings.Contains(page2, "至少 10 个字符") {
+		t.Errorf("weak password: %d", resp.StatusCode)
+	}
+	resp, _ = s.post(s.browser, "/password", url.Values{"csrf": {csrfOf(t, page)}, "current": {"temporary-pass-1"}, "new": {"doctor-pass-22"}, "repeat": {"doctor-pass-22"}})
+	if resp.StatusCode != 200 {
+		t.Fatalf("password change: %d", resp.StatusCode)
+	}
+	// Home, in Chinese and in English.
+	_, home := s.get(s.browser, "/")
+	if !strings.Contains(home, `<dd id="role">医生</dd>`) || !strings.Contains(home, "退出登录") {
+		t.Errorf("home (zh):\n%s", home)
+	}
+	_, home = s.get(s.browser, "/?lang=en")
+	if !strings.Contains(home, `<dd id="role">Doctor</dd>`) || !strings.Contains(home, "Sign out") {
+		t.Errorf("home (en):\n%s", home)
+	}
+	// Sign out, and sign in again with the second factor, in a new
+	// browser: no code, no entry.
+	resp, _ = s.post(s.browser, "/logout", url.Values{"csrf": {csrfOf(t, home)}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: %d", resp.StatusCode)
+	}
+	if resp, _ := s.get(s.browser, "/password"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("page after logout: %d", resp.StatusCode)
+	}
+	b2 := newBrowser()
+	if resp, page := s.login(b2, "dr.zhang", "doctor-pass-22", ""); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(page, "用户名、密码或动态验证码不正确") {
+		t.Errorf("staff without code: %d", resp.StatusCode)
+	}
+	code, _ = identity.TOTPCode(secret[1], time.Now().Add(30*time.Second))
+	if resp, _ := s.login(b2, "dr.zhang", "doctor-pass-22", code); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		t.Errorf("staff with code: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+func TestLoginLockout(t *testing.T) {
+	s := newSite(t)
+	if _, err := s.p.id.CreateAccount(context.Background(), identity.Account{Username: "zhao.yun", Role: identity.RoleResident}, "resident-pass-1", false); err != nil {
+		t.Fatal(err)
+	}
+	owner := newBrowser()
+	if resp, _ := s.login(owner, "zhao.yun", "resident-pass-1", ""); resp.StatusCode != http.StatusSeeOther {
+		t.Fatal("owner's first sign-in failed")
+	}
+	attacker := newBrowser()
+	for i := range identity.FreeFailures {
+		if resp, _ := s.login(attacker, "zhao.yun", "guess-1234567", ""); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, resp.StatusCode)
+		}
+	}
+	resp, page := s.login(attacker, "zhao.yun", "resident-pass-1", "")
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(page, "尝试次数过多") {
+		t.Errorf("after %d failures: %d", identity.FreeFailures, resp.StatusCode)
+	}
+	if resp, _ := s.login(owner, "zhao.yun", "resident-pass-1", ""); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the owner's browser is locked out too: %d", resp.StatusCode)
+	}
+	// A forged sign-in form (no matching CSRF cookie) is refused.
+	if resp, _ := s.post(newBrowser(), "/login", url.Values{"csrf": {"x"}, "username": {"zhao.yun"}, "password": {"resident-pass-1"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("forged sign-in: %d", resp.StatusCode)
+	}
+}
