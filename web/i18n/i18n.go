@@ -93,7 +93,6 @@ var catalogue = map[string]map[Lang]string{
 	"error.authorize":          {ZH: "授权请求无效：", EN: "The authorization request is not valid: "},
 	"authorize.err.client":     {ZH: "授权请求无效：应用未在平台登记。", EN: "The authorization request is not valid: the app is not registered with the platform."},
 	"authorize.err.redirect":   {ZH: "授权请求无效：回调地址与应用登记的不一致。", EN: "The authorization request is not valid: the redirect URI is not one the app registered."},
-	"error.forbidden":          {ZH: "您的身份无权使用此页面。", EN: "Your role may not use this page."},
 	"lang.switch":              {ZH: "English", EN: "中文"},
 	"lang.switch.target":       {ZH: "en", EN: "zh-CN"},
 }
