@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Yitong on this machine, installing and starting what the
-# tests need first: PostgreSQL (the storage contract suite fails without it)
-# and HL7's R4 example resources from npm (the validator's example report).
+# tests need first: PostgreSQL (the storage contract suite fails without it),
+# HL7's R4 example resources from npm (the validator's example report), and
+# Debian's chromium with the npm packages of the browser tests (e2e/).
 # Usage: scripts/test.sh [go test flags…]   e.g. scripts/test.sh -short
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +32,17 @@ examples=.cache/r4-examples/node_modules/hl7.fhir.r4.examples
 if [ ! -d "$examples" ]; then
   log "installing hl7.fhir.r4.examples@4.0.1 from npm"
   npm install --silent --no-audit --no-fund --prefix .cache/r4-examples hl7.fhir.r4.examples@4.0.1 >/dev/null
+fi
+
+# The browser tests (e2e/): Debian's chromium, and playwright-core and
+# fhirclient from npm at the versions in e2e/package-lock.json.
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${YITONG_CHROMIUM:-}" ]; then
+  log "installing chromium"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+if [ ! -d e2e/node_modules/playwright-core ] || [ ! -d e2e/node_modules/fhirclient ]; then
+  log "installing the browser tests' npm packages"
+  (cd e2e && npm ci --silent --no-audit --no-fund >/dev/null)
 fi
 
 log "go test ./..."
