@@ -257,4 +257,3 @@ func (h *Handler) introspect(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, out)
 }
-
