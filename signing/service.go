@@ -1,0 +1,499 @@
+// Package signing is the platform's certificate authority and signing
+// service. It issues personal signing certificates (SM2 with SM3 by
+// default, NIST P-256 with SHA-256 configurable) to doctors and
+// pharmacists, keeps their private keys server-side encrypted with SM4
+// under a key derived from the holder's signing PIN, signs only after the
+// holder gives the PIN again, verifies signatures against the CA and the
+// revocation list, and publishes that list. The CA's own key is encrypted
+// with SM4 under the platform master key. Every issue, signature and
+// revocation is audited in the same transaction.
+package signing
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/yitong-health/yitong/audit"
+	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/identity"
+	"github.com/yitong-health/yitong/store"
+)
+
+// Auditor appends entries in a transaction; *audit.Log implements it.
+type Auditor interface {
+	Append(ctx context.Context, tx store.Tx, e audit.Entry) error
+	Notify()
+}
+
+// Options configure the service.
+type Options struct {
+	Store store.Store
+	Audit Auditor
+	// MasterKey (16 bytes) encrypts the CA's private key with SM4.
+	MasterKey []byte
+	// Algorithm of a new CA and of the certificates it issues ("sm2" by
+	// default); an existing CA keeps its own.
+	Algorithm string
+	// CertValidity is how long a personal certificate is valid (2 years
+	// by default).
+	CertValidity time.Duration
+}
+
+// Service is the signing service.
+type Service struct {
+	opts   Options
+	alg    string
+	caCert *smx509.Certificate
+	caKey  crypto.Signer
+}
+
+// Refusals.
+var (
+	ErrBadPIN     = errors.New("signing: the signing PIN is not correct")
+	ErrLocked     = errors.New("signing: too many wrong PINs; signing is locked for a while")
+	ErrNoCert     = errors.New("signing: the holder has no certificate")
+	ErrRevoked    = errors.New("signing: the certificate is revoked")
+	ErrNotAllowed = errors.New("signing: only registered doctors and pharmacists hold signing certificates")
+	ErrWeakPIN    = errors.New("signing: the PIN needs 6 to 32 characters")
+	ErrInvalid    = errors.New("signing: the signature does not verify")
+)
+
+// PIN throttling: after MaxPINFailures wrong PINs in a row the key is
+// locked for PINLock.
+const (
+	MaxPINFailures = 5
+	PINLock        = 15 * time.Minute
+)
+
+const (
+	kindCA      = "signing-ca"
+	kindHolder  = "signing-cert"
+	kindRevoked = "signing-revoked"
+)
+
+type caRecord struct {
+	Algorithm string `json:"algorithm"`
+	CertDER   []byte `json:"cert"`
+	Key       sealed `json:"key"`
+}
+
+type holder struct {
+	Serial      string    `json:"serial"`
+	CertDER     []byte    `json:"cert"`
+	Key         sealed    `json:"key"`
+	Failures    int       `json:"failures,omitempty"`
+	LockedUntil time.Time `json:"lockedUntil,omitempty"`
+}
+
+type revocation struct {
+	Account string    `json:"account"`
+	At      time.Time `json:"at"`
+	Reason  string    `json:"reason"`
+}
+
+// Open loads the CA, creating it (key and self-signed certificate) on
+// first use.
+func Open(ctx context.Context, opts Options) (*Service, error) {
+	if len(opts.MasterKey) != 16 {
+		return nil, errors.New("signing: the master key must be 16 bytes (SM4-128)")
+	}
+	if opts.Algorithm == "" {
+		opts.Algorithm = AlgSM2
+	}
+	if opts.CertValidity == 0 {
+		opts.CertValidity = 2 * 365 * 24 * time.Hour
+	}
+	s := &Service{opts: opts}
+	err := opts.Store.Update(ctx, func(tx store.Tx) error {
+		var ca caRecord
+		rec, err := tx.Records().Get(ctx, kindCA, "ca")
+		if fhir.CodeOf(err) == fhir.IssueNotFound {
+			if ca, err = s.newCA(tx.Now()); err != nil {
+				return err
+			}
+			b, err := json.Marshal(ca)
+			if err != nil {
+				return err
+			}
+			return errors.Join(tx.Records().Insert(ctx, store.Record{Kind: kindCA, Key: "ca", Value: b}), s.load(ca))
+		} else if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(rec.Value, &ca); err != nil {
+			return fmt.Errorf("signing: stored CA: %w", err)
+		}
+		return s.load(ca)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Service) newCA(now time.Time) (caRecord, error) {
+	key, err := newKey(s.opts.Algorithm)
+	if err != nil {
+		return caRecord{}, err
+	}
+	tmpl := &smx509.Certificate{
+		SerialNumber:          randomSerial(),
+		Subject:               pkix.Name{CommonName: "Yitong Platform CA", Organization: []string{"Yitong"}, Country: []string{"CN"}},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(20 * 365 * 24 * time.Hour),
+		KeyUsage:              smx509.KeyUsageCertSign | smx509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+	}
+	der, err := smx509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		return caRecord{}, fmt.Errorf("signing: CA certificate: %w", err)
+	}
+	pk, err := smx509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return caRecord{}, err
+	}
+	sk, err := seal(s.opts.MasterKey, pk, []byte(kindCA))
+	if err != nil {
+		return caRecord{}, err
+	}
+	return caRecord{Algorithm: s.opts.Algorithm, CertDER: der, Key: sk}, nil
+}
+
+func (s *Service) load(ca caRecord) error {
+	cert, err := smx509.ParseCertificate(ca.CertDER)
+	if err != nil {
+		return fmt.Errorf("signing: CA certificate: %w", err)
+	}
+	pk, err := ca.Key.open(s.opts.MasterKey, []byte(kindCA))
+	if err != nil {
+		return fmt.Errorf("signing: the CA key does not open with this master key: %w", err)
+	}
+	key, err := smx509.ParsePKCS8PrivateKey(pk)
+	if err != nil {
+		return err
+	}
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return fmt.Errorf("signing: CA key %T cannot sign", key)
+	}
+	s.alg, s.caCert, s.caKey = ca.Algorithm, cert, signer
+	return nil
+}
+
+func randomSerial() *big.Int {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	b[0] &= 0x7f
+	return new(big.Int).SetBytes(b)
+}
+
+// CACertificate returns the CA certificate (DER).
+func (s *Service) CACertificate() []byte { return s.caCert.Raw }
+
+// Algorithm is the CA's algorithm.
+func (s *Service) Algorithm() string { return s.alg }
+
+// act runs fn in a write transaction; a refusal from fn (one of the
+// package's errors) still commits, so a wrong PIN's count and the audit
+// entry are kept.
+func (s *Service) act(ctx context.Context, fn func(tx store.Tx) (*audit.Entry, error)) error {
+	var refusal error
+	var audited bool
+	err := s.opts.Store.Update(ctx, func(tx store.Tx) error {
+		refusal, audited = nil, false
+		e, err := fn(tx)
+		if err != nil && !isRefusal(err) {
+			return err
+		}
+		refusal = err
+		if e == nil || s.opts.Audit == nil {
+			return nil
+		}
+		audited = true
+		return s.opts.Audit.Append(ctx, tx, *e)
+	})
+	if err != nil {
+		return err
+	}
+	if audited {
+		s.opts.Audit.Notify()
+	}
+	return refusal
+}
+
+func isRefusal(err error) bool {
+	for _, r := range []error{ErrBadPIN, ErrLocked, ErrNoCert, ErrRevoked, ErrNotAllowed, ErrWeakPIN} {
+		if errors.Is(err, r) {
+			return true
+		}
+	}
+	return false
+}
+
+func agent(a identity.Account) audit.Agent {
+	return audit.Agent{Kind: "user", ID: a.ID, Role: string(a.Role), Org: a.Organization}
+}
+
+// Issue issues a (new) personal signing certificate to a doctor or
+// pharmacist, whose private key is kept encrypted under pin. A previous
+// certificate of the holder is revoked ("superseded").
+func (s *Service) Issue(ctx context.Context, a identity.Account, pin string) (*smx509.Certificate, error) {
+	if a.Role != identity.RoleDoctor && a.Role != identity.RolePharmacist || a.Practitioner == "" {
+		return nil, ErrNotAllowed
+	}
+	if n := len([]rune(pin)); n < 6 || n > 32 {
+		return nil, ErrWeakPIN
+	}
+	key, err := newKey(s.alg)
+	if err != nil {
+		return nil, err
+	}
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return nil, err
+	}
+	pk, err := smx509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	sk, err := seal(pinKey(pin, salt), pk, []byte(kindHolder+":"+a.ID))
+	if err != nil {
+		return nil, err
+	}
+	sk.Salt = salt
+	var cert *smx509.Certificate
+	err = s.act(ctx, func(tx store.Tx) (*audit.Entry, error) {
+		now := tx.Now()
+		tmpl := &smx509.Certificate{
+			SerialNumber: randomSerial(),
+			Subject: pkix.Name{CommonName: a.Username, SerialNumber: "Practitioner/" + a.Practitioner,
+				Organization: []string{a.Organization}, OrganizationalUnit: []string{string(a.Role)}, Country: []string{"CN"}},
+			NotBefore: now.Add(-time.Minute),
+			NotAfter:  now.Add(s.opts.CertValidity),
+			KeyUsage:  smx509.KeyUsageDigitalSignature | smx509.KeyUsageContentCommitment,
+		}
+		der, err := smx509.CreateCertificate(rand.Reader, tmpl, s.caCert, key.Public(), s.caKey)
+		if err != nil {
+			return nil, fmt.Errorf("signing: certificate: %w", err)
+		}
+		if cert, err = smx509.ParseCertificate(der); err != nil {
+			return nil, err
+		}
+		var old holder
+		if err := getJSON(ctx, tx, kindHolder, a.ID, &old); err == nil {
+			if err := putJSON(ctx, tx, kindRevoked, old.Serial, revocation{Account: a.ID, At: now, Reason: "superseded"}); err != nil {
+				return nil, err
+			}
+		} else if fhir.CodeOf(err) != fhir.IssueNotFound {
+			return nil, err
+		}
+		h := holder{Serial: serialText(cert.SerialNumber), CertDER: der, Key: sk}
+		if err := putJSON(ctx, tx, kindHolder, a.ID, &h); err != nil {
+			return nil, err
+		}
+		return &audit.Entry{Action: "certificate-issue", Agent: agent(a), Detail: "serial " + h.Serial}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cert, nil
+}
+
+func serialText(n *big.Int) string { return strings.ToUpper(n.Text(16)) }
+
+// Certificate returns the holder's current certificate.
+func (s *Service) Certificate(ctx context.Context, accountID string) (*smx509.Certificate, bool, error) {
+	var h holder
+	var revoked bool
+	err := s.opts.Store.View(ctx, func(tx store.Tx) error {
+		if err := getJSON(ctx, tx, kindHolder, accountID, &h); err != nil {
+			return err
+		}
+		_, err := tx.Records().Get(ctx, kindRevoked, h.Serial)
+		revoked = err == nil
+		if fhir.CodeOf(err) == fhir.IssueNotFound {
+			err = nil
+		}
+		return err
+	})
+	if fhir.CodeOf(err) == fhir.IssueNotFound {
+		return nil, false, ErrNoCert
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	cert, err := smx509.ParseCertificate(h.CertDER)
+	return cert, revoked, err
+}
+
+// Signature is a signature and the certificate that verifies it.
+type Signature struct {
+	Value   []byte // ASN.1 DER
+	CertDER []byte
+	Serial  string
+}
+
+// Sign signs payload with the holder's key after checking the PIN. what
+// says what is signed (for the audit entry: "MedicationRequest/123").
+func (s *Service) Sign(ctx context.Context, a identity.Account, pin string, payload []byte, what string) (Signature, error) {
+	var out Signature
+	err := s.act(ctx, func(tx store.Tx) (*audit.Entry, error) {
+		now := tx.Now()
+		var h holder
+		if err := getJSON(ctx, tx, kindHolder, a.ID, &h); fhir.CodeOf(err) == fhir.IssueNotFound {
+			return nil, ErrNoCert
+		} else if err != nil {
+			return nil, err
+		}
+		e := &audit.Entry{Action: "sign", Agent: agent(a), Outcome: audit.OutcomeDenied, Detail: what}
+		if _, err := tx.Records().Get(ctx, kindRevoked, h.Serial); err == nil {
+			return e, ErrRevoked
+		} else if fhir.CodeOf(err) != fhir.IssueNotFound {
+			return nil, err
+		}
+		if now.Before(h.LockedUntil) {
+			return e, ErrLocked
+		}
+		pk, err := h.Key.open(pinKey(pin, h.Key.Salt), []byte(kindHolder+":"+a.ID))
+		if errors.Is(err, errOpen) {
+			h.Failures++
+			if h.Failures >= MaxPINFailures {
+				h.Failures, h.LockedUntil = 0, now.Add(PINLock)
+			}
+			return e, errors.Join(putJSON(ctx, tx, kindHolder, a.ID, &h), ErrBadPIN)
+		} else if err != nil {
+			return nil, err
+		}
+		key, err := smx509.ParsePKCS8PrivateKey(pk)
+		if err != nil {
+			return nil, err
+		}
+		sig, err := signWith(key.(crypto.Signer), payload)
+		if err != nil {
+			return nil, err
+		}
+		if h.Failures != 0 {
+			h.Failures = 0
+			if err := putJSON(ctx, tx, kindHolder, a.ID, &h); err != nil {
+				return nil, err
+			}
+		}
+		out = Signature{Value: sig, CertDER: h.CertDER, Serial: h.Serial}
+		e.Outcome, e.Detail = audit.OutcomeSuccess, what+" with certificate "+h.Serial
+		return e, nil
+	})
+	return out, err
+}
+
+// Verify checks that sig is a signature of payload by a certificate the
+// CA issued, valid at the signing time at, and not revoked now.
+func (s *Service) Verify(ctx context.Context, payload []byte, sig Signature, at time.Time) (*smx509.Certificate, error) {
+	cert, err := smx509.ParseCertificate(sig.CertDER)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the certificate cannot be read", ErrInvalid)
+	}
+	if err := cert.CheckSignatureFrom(s.caCert); err != nil {
+		return nil, fmt.Errorf("%w: the certificate is not the platform CA's", ErrInvalid)
+	}
+	if at.Before(cert.NotBefore) || at.After(cert.NotAfter) {
+		return nil, fmt.Errorf("%w: the certificate was not valid at the signing time", ErrInvalid)
+	}
+	err = s.opts.Store.View(ctx, func(tx store.Tx) error {
+		_, err := tx.Records().Get(ctx, kindRevoked, serialText(cert.SerialNumber))
+		if err == nil {
+			return ErrRevoked
+		}
+		if fhir.CodeOf(err) == fhir.IssueNotFound {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !verifyWith(cert.PublicKey, payload, sig.Value) {
+		return nil, ErrInvalid
+	}
+	return cert, nil
+}
+
+// Revoke revokes the holder's certificate (a practitioner leaves, a
+// registration lapses, a key is suspected lost).
+func (s *Service) Revoke(ctx context.Context, accountID, reason string) error {
+	return s.act(ctx, func(tx store.Tx) (*audit.Entry, error) {
+		var h holder
+		if err := getJSON(ctx, tx, kindHolder, accountID, &h); fhir.CodeOf(err) == fhir.IssueNotFound {
+			return nil, ErrNoCert
+		} else if err != nil {
+			return nil, err
+		}
+		if err := putJSON(ctx, tx, kindRevoked, h.Serial, revocation{Account: accountID, At: tx.Now(), Reason: reason}); err != nil {
+			return nil, err
+		}
+		return &audit.Entry{Action: "certificate-revoke", Detail: "serial " + h.Serial + ", account " + accountID}, nil
+	})
+}
+
+// CRL returns the current certificate revocation list, signed by the CA
+// (DER), valid for a day.
+func (s *Service) CRL(ctx context.Context) ([]byte, error) {
+	var entries []smx509.RevocationListEntry
+	now := time.Now().UTC()
+	err := s.opts.Store.View(ctx, func(tx store.Tx) error {
+		now = tx.Now()
+		after := ""
+		for {
+			recs, err := tx.Records().List(ctx, kindRevoked, after, 500)
+			if err != nil || len(recs) == 0 {
+				return err
+			}
+			for _, r := range recs {
+				var rv revocation
+				if err := json.Unmarshal(r.Value, &rv); err != nil {
+					return err
+				}
+				n, ok := new(big.Int).SetString(r.Key, 16)
+				if !ok {
+					return fmt.Errorf("signing: bad serial %q", r.Key)
+				}
+				entries = append(entries, smx509.RevocationListEntry{SerialNumber: n, RevocationTime: rv.At})
+			}
+			after = recs[len(recs)-1].Key
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &smx509.RevocationList{Number: big.NewInt(now.Unix()), ThisUpdate: now, NextUpdate: now.Add(24 * time.Hour),
+		RevokedCertificateEntries: entries}
+	return smx509.CreateRevocationList(rand.Reader, tmpl, s.caCert, s.caKey)
+}
+
+func getJSON(ctx context.Context, tx store.Tx, kind, key string, v any) error {
+	rec, err := tx.Records().Get(ctx, kind, key)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(rec.Value, v)
+}
+
+func putJSON(ctx context.Context, tx store.Tx, kind, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return tx.Records().Put(ctx, store.Record{Kind: kind, Key: key, Value: b})
+}

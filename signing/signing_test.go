@@ -1,0 +1,218 @@
+package signing
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/emmansun/gmsm/sm3"
+	"github.com/emmansun/gmsm/sm4"
+	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/yitong-health/yitong/identity"
+	"github.com/yitong-health/yitong/store"
+	"github.com/yitong-health/yitong/store/storetest"
+)
+
+var ctx = context.Background()
+
+// Known answers (RULES.md M3, verified with OpenSSL).
+func TestKnownAnswers(t *testing.T) {
+	sum := sm3.Sum([]byte("abc"))
+	if got := hex.EncodeToString(sum[:]); got != "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0" {
+		t.Errorf("SM3(abc) = %s", got)
+	}
+	key, _ := hex.DecodeString("0123456789abcdeffedcba9876543210")
+	b, err := sm4.NewCipher(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]byte, 16)
+	b.Encrypt(out, key)
+	if got := hex.EncodeToString(out); got != "681edf34d206965e86b3e94f536e4246" {
+		t.Errorf("SM4-ECB = %s", got)
+	}
+}
+
+func open(t *testing.T, st store.Store, alg string, master []byte) *Service {
+	t.Helper()
+	s, err := Open(ctx, Options{Store: st, MasterKey: master, Algorithm: alg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+var master = []byte("0123456789abcdef")
+
+func doctor(id string) identity.Account {
+	return identity.Account{ID: id, Username: "dr-" + id, Role: identity.RoleDoctor, Practitioner: "pr-" + id, Organization: "org1"}
+}
+
+func TestSignAndVerify(t *testing.T) {
+	for _, alg := range []string{AlgSM2, AlgP256} {
+		t.Run(alg, func(t *testing.T) {
+			st := storetest.OpenSQLite(t, nil)
+			s := open(t, st, alg, master)
+			a := doctor("a1")
+			if _, err := s.Issue(ctx, identity.Account{ID: "n", Role: identity.RoleNurse, Practitioner: "p"}, "123456"); !errors.Is(err, ErrNotAllowed) {
+				t.Errorf("nurse certificate: %v", err)
+			}
+			if _, err := s.Issue(ctx, a, "123"); !errors.Is(err, ErrWeakPIN) {
+				t.Errorf("short PIN: %v", err)
+			}
+			cert, err := s.Issue(ctx, a, "246810")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cert.Subject.CommonName != "dr-a1" || cert.Subject.SerialNumber != "Practitioner/pr-a1" {
+				t.Errorf("subject %v", cert.Subject)
+			}
+			payload := []byte(`{"resourceType":"MedicationRequest","id":"rx1"}`)
+			sig, err := s.Sign(ctx, a, "246810", payload, "MedicationRequest/rx1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Verify(ctx, payload, sig, time.Now()); err != nil {
+				t.Fatalf("verify: %v", err)
+			}
+			// Any change to the payload or the signature fails.
+			for i := 0; i < len(payload); i += 7 {
+				p := bytes.Clone(payload)
+				p[i] ^= 1
+				if _, err := s.Verify(ctx, p, sig, time.Now()); !errors.Is(err, ErrInvalid) {
+					t.Fatalf("changed byte %d verifies: %v", i, err)
+				}
+			}
+			bad := sig
+			bad.Value = bytes.Clone(sig.Value)
+			bad.Value[len(bad.Value)-1] ^= 1
+			if _, err := s.Verify(ctx, payload, bad, time.Now()); err == nil {
+				t.Error("changed signature verifies")
+			}
+			// A certificate from another CA is refused.
+			other := open(t, storetest.OpenSQLite(t, nil), alg, master)
+			if _, err := other.Verify(ctx, payload, sig, time.Now()); !errors.Is(err, ErrInvalid) {
+				t.Errorf("another CA's certificate: %v", err)
+			}
+			// Wrong PINs lock signing; the lock ends.
+			for i := range MaxPINFailures {
+				if _, err := s.Sign(ctx, a, "000000", payload, "x"); !errors.Is(err, ErrBadPIN) {
+					t.Fatalf("wrong PIN %d: %v", i, err)
+				}
+			}
+			if _, err := s.Sign(ctx, a, "246810", payload, "x"); !errors.Is(err, ErrLocked) {
+				t.Errorf("right PIN while locked: %v", err)
+			}
+			// Revocation: signing and verifying stop; the CRL lists it.
+			if err := s.Revoke(ctx, a.ID, "left the institution"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Verify(ctx, payload, sig, time.Now()); !errors.Is(err, ErrRevoked) {
+				t.Errorf("revoked certificate verifies: %v", err)
+			}
+			crlDER, err := s.CRL(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			crl, err := smx509.ParseRevocationList(crlDER)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := crl.CheckSignatureFrom(s.caCert); err != nil {
+				t.Errorf("CRL signature: %v", err)
+			}
+			if len(crl.RevokedCertificateEntries) != 1 || crl.RevokedCertificateEntries[0].SerialNumber.Cmp(cert.SerialNumber) != 0 {
+				t.Errorf("CRL lists %v", crl.RevokedCertificateEntries)
+			}
+			// A new certificate works again; the old one stays revoked.
+			if _, err := s.Issue(ctx, a, "135790"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Sign(ctx, a, "135790", payload, "x"); err != nil {
+				t.Errorf("sign with the new certificate: %v", err)
+			}
+		})
+	}
+}
+
+func TestMasterKey(t *testing.T) {
+	st := storetest.OpenSQLite(t, nil)
+	open(t, st, AlgSM2, master)
+	if _, err := Open(ctx, Options{Store: st, MasterKey: []byte("fedcba9876543210")}); err == nil {
+		t.Error("the CA opened with another master key")
+	}
+	if _, err := Open(ctx, Options{Store: st, MasterKey: []byte("short")}); err == nil {
+		t.Error("a short master key was accepted")
+	}
+	// Reopening with the right key gives the same CA.
+	s1 := open(t, st, AlgSM2, master)
+	s2 := open(t, st, AlgP256, master)
+	if !bytes.Equal(s1.CACertificate(), s2.CACertificate()) || s2.Algorithm() != AlgSM2 {
+		t.Error("the CA changed on reopening")
+	}
+}
+
+// TestOpenSSLVerifies checks a signature with OpenSSL, independent of the
+// project's code (QUALITY.md item 8): openssl pkeyutl -verify -rawin
+// -digest sm3 -pkeyopt distid:1234567812345678.
+func TestOpenSSLVerifies(t *testing.T) {
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Fatal("openssl is needed for this test (Debian's openssl package)")
+	}
+	st := storetest.OpenSQLite(t, nil)
+	s := open(t, st, AlgSM2, master)
+	a := doctor("o1")
+	cert, err := s.Issue(ctx, a, "112233")
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := []byte(`{"resourceType":"MedicationRequest","id":"rx-openssl","status":"active"}`)
+	sig, err := s.Sign(ctx, a, "112233", payload, "MedicationRequest/rx-openssl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	pub, err := smx509.MarshalPKIXPublicKey(cert.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{
+		"pub.pem":  pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}),
+		"payload":  payload,
+		"sig":      sig.Value,
+		"cert.pem": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: sig.CertDER}),
+		"ca.pem":   pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.CACertificate()}),
+		"tampered": append(bytes.Clone(payload), ' '),
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(args ...string) (string, error) {
+		cmd := exec.Command(openssl, args...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	verify := []string{"pkeyutl", "-verify", "-rawin", "-digest", "sm3", "-pkeyopt", "distid:1234567812345678", "-pubin", "-inkey", "pub.pem", "-sigfile", "sig", "-in"}
+	if out, err := run(append(verify, "payload")...); err != nil {
+		t.Fatalf("openssl does not verify the signature: %v\n%s", err, out)
+	}
+	if out, err := run(append(verify, "tampered")...); err == nil {
+		t.Errorf("openssl verifies a changed payload:\n%s", out)
+	}
+	// OpenSSL also accepts the certificate as the CA's.
+	if out, err := run("verify", "-vfyopt", "distid:1234567812345678", "-CAfile", "ca.pem", "cert.pem"); err != nil {
+		t.Errorf("openssl verify of the certificate chain: %v\n%s", err, out)
+	}
+}
