@@ -256,3 +256,34 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 		return &audit.Entry{Action: "logout", Agent: agentOf(&a, "")}, tx.Records().Delete(ctx, "session", key)
 	})
 }
+
+// Reauthenticate checks the signed-in account's password again before a
+// sensitive act (issuing a signing certificate). Failures are throttled
+// like sign-ins, on a key of their own.
+func (s *Service) Reauthenticate(ctx context.Context, id, password string) error {
+	return s.act(ctx, func(tx store.Tx) (*audit.Entry, error) {
+		var a Account
+		if err := getJSON(ctx, tx, kindAccount, id, &a); err != nil {
+			return nil, err
+		}
+		e := &audit.Entry{Action: "reauthenticate", Agent: agentOf(&a, ""), Outcome: audit.OutcomeFailed}
+		key := "reauth:" + id
+		th, err := loadThrottle(ctx, tx, key)
+		if err != nil {
+			return nil, err
+		}
+		if tx.Now().Before(th.LockedUntil) {
+			e.Outcome = audit.OutcomeDenied
+			return e, &Error{Code: "locked", Until: th.LockedUntil}
+		}
+		ok, err := CheckPassword(a.PasswordHash, password)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || a.Disabled {
+			return e, errorsJoin(th.fail(ctx, tx, key, tx.Now()), ErrBadCredentials)
+		}
+		e.Outcome = audit.OutcomeSuccess
+		return e, clearThrottle(ctx, tx, key)
+	})
+}

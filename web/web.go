@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/yitong-health/yitong/identity"
+	"github.com/yitong-health/yitong/signing"
 	"github.com/yitong-health/yitong/web/i18n"
 )
 
@@ -27,7 +28,10 @@ type Config struct {
 	Dialect string
 	// Identity signs people in; required.
 	Identity *identity.Service
-	Logger   *slog.Logger
+	// Signing issues practitioners' signing certificates; nil leaves the
+	// signing page out.
+	Signing *signing.Service
+	Logger  *slog.Logger
 }
 
 // Handler serves the pages.
@@ -38,7 +42,7 @@ type Handler struct {
 }
 
 // pageNames are the page templates; each is parsed with layout.html.
-var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html"}
+var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html"}
 
 // New parses the templates (panicking on a broken template: that is a
 // programming error caught by the tests) and returns the handler.
@@ -62,6 +66,10 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("POST /password", h.password)
 	h.mux.HandleFunc("GET /oauth/authorize", h.authorizePage)
 	h.mux.HandleFunc("POST /oauth/authorize", h.authorize)
+	h.mux.HandleFunc("GET /signing", h.signingPage)
+	h.mux.HandleFunc("POST /signing", h.issueCertificate)
+	h.mux.HandleFunc("GET /pki/ca.crt", h.caCertificate)
+	h.mux.HandleFunc("GET /pki/crl", h.crl)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
 	return h
 }
@@ -92,6 +100,8 @@ type page struct {
 	Secret, URI                     string
 	Done, Must, Enrolling           bool
 	ClientName                      string
+	Cert                            *certView
+	CanSign                         bool
 	Scopes, Patients                []string
 	Params                          map[string]string
 	Message, Detail                 string
@@ -102,6 +112,7 @@ func newPage(r *http.Request, title string, s *signedIn) *page {
 	p := &page{Lang: string(i18n.FromRequest(r)), Title: title}
 	if s != nil {
 		p.Account, p.CSRF, p.NeedsMFA = &s.account, s.session.CSRF, s.account.Role.NeedsMFA()
+		p.CanSign = canSign(&s.account)
 	}
 	return p
 }

@@ -34,7 +34,7 @@ func TestMessagesExist(t *testing.T) {
 		keys["identity."+e.Code] = true
 	}
 	for _, k := range []string{"nav.home", "login.title", "mfa.title", "password.title", "authorize.title", "error.title",
-		"error.authorize", "authorize.err.client", "authorize.err.redirect"} {
+		"error.authorize", "authorize.err.client", "authorize.err.redirect", "signing.title", "signing.weak-pin", "signing.not-allowed"} {
 		keys[k] = true
 	}
 	for k := range keys {

@@ -14,6 +14,7 @@ import (
 	"github.com/yitong-health/yitong/fhir/validate"
 	"github.com/yitong-health/yitong/identity"
 	"github.com/yitong-health/yitong/resources"
+	"github.com/yitong-health/yitong/signing"
 	"github.com/yitong-health/yitong/store"
 	"github.com/yitong-health/yitong/store/postgres"
 	"github.com/yitong-health/yitong/store/sqlite"
@@ -53,6 +54,8 @@ type platform struct {
 	svc   *resources.Service
 	audit *audit.Log
 	id    *identity.Service
+	// sign is the signing service; nil until openSigning.
+	sign *signing.Service
 	stop  context.CancelFunc
 	done  chan struct{}
 }
@@ -76,6 +79,17 @@ func openPlatform(ctx context.Context, st store.Store, log *slog.Logger) (*platf
 	})
 	p.id = identity.New(st, identity.Options{Audit: l})
 	return p, nil
+}
+
+// openSigning opens the signing CA with the master key of the data
+// folder (see masterKey), creating the CA on first use.
+func (p *platform) openSigning(ctx context.Context, st store.Store, data string) error {
+	mk, err := masterKey(data)
+	if err != nil {
+		return fmt.Errorf("master key: %w", err)
+	}
+	p.sign, err = signing.Open(ctx, signing.Options{Store: st, Audit: p.audit, MasterKey: mk})
+	return err
 }
 
 // Close stops the audit writer once everything recorded is written.

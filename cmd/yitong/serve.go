@@ -59,6 +59,9 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer p.Close() // before the store closes: the audit writer's last flush needs it
+	if err := p.openSigning(ctx, st, data); err != nil {
+		return err
+	}
 	if err := finishReindex(ctx, p.svc, log); err != nil {
 		return err
 	}
@@ -129,6 +132,6 @@ func newServer(p *platform, data string, log *slog.Logger) http.Handler {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
-	mux.Handle("/", web.New(web.Config{Version: version, Dialect: st.Dialect(), Identity: p.id, Logger: log}))
+	mux.Handle("/", web.New(web.Config{Version: version, Dialect: st.Dialect(), Identity: p.id, Signing: p.sign, Logger: log}))
 	return mux
 }

@@ -21,5 +21,8 @@ func testPlatform(t testing.TB, st store.Store) *platform {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Close)
+	if err := p.openSigning(context.Background(), st, t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
 	return p
 }

@@ -313,6 +313,36 @@ func TestStaffSignInPages(t *testing.T) {
 	if resp, _ := s.login(b2, "dr.zhang", "doctor-pass-22", code); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
 		t.Errorf("staff with code: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	// The doctor gets a signing certificate: password again, and a PIN.
+	_, page = s.get(b2, "/signing")
+	if !strings.Contains(page, `id="nocert"`) {
+		t.Fatalf("signing page before a certificate:\n%s", page)
+	}
+	if resp, _ := s.post(b2, "/signing", url.Values{"csrf": {csrfOf(t, page)}, "password": {"wrong-pass-123"}, "pin": {"246810"}, "pin2": {"246810"}}); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("certificate without the right password: %d", resp.StatusCode)
+	}
+	resp, page = s.post(b2, "/signing", url.Values{"csrf": {csrfOf(t, page)}, "password": {"doctor-pass-22"}, "pin": {"246810"}, "pin2": {"246810"}})
+	if resp.StatusCode != 200 || !strings.Contains(page, `id="done"`) || !strings.Contains(page, `<dd id="status">有效</dd>`) {
+		t.Fatalf("issue certificate: %d\n%s", resp.StatusCode, page)
+	}
+	acct, err := s.p.id.AccountByUsername(ctx, "dr.zhang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := []byte("prescription")
+	sig, err := s.p.sign.Sign(ctx, acct, "246810", payload, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.p.sign.Verify(ctx, payload, sig, time.Now()); err != nil {
+		t.Errorf("the page's certificate does not verify: %v", err)
+	}
+	if resp, body := s.get(http.DefaultClient, "/pki/ca.crt"); resp.StatusCode != 200 || !strings.Contains(body, "BEGIN CERTIFICATE") {
+		t.Errorf("CA certificate: %d", resp.StatusCode)
+	}
+	if resp, _ := s.get(http.DefaultClient, "/pki/crl"); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pkix-crl" {
+		t.Errorf("CRL: %d", resp.StatusCode)
+	}
 }
 
 func TestLoginLockout(t *testing.T) {

@@ -1,0 +1,116 @@
+package web
+
+import (
+	"encoding/pem"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/yitong-health/yitong/identity"
+	"github.com/yitong-health/yitong/signing"
+)
+
+// certView is a certificate as the signing page shows it.
+type certView struct {
+	Serial, Algorithm, From, Until string
+	Revoked                        bool
+}
+
+func canSign(a *identity.Account) bool {
+	return (a.Role == identity.RoleDoctor || a.Role == identity.RolePharmacist) && a.Practitioner != ""
+}
+
+func (h *Handler) signingPage(w http.ResponseWriter, r *http.Request) {
+	s := h.require(w, r)
+	if s == nil {
+		return
+	}
+	h.renderSigning(w, r, s, http.StatusOK, "", false)
+}
+
+func (h *Handler) renderSigning(w http.ResponseWriter, r *http.Request, s *signedIn, status int, errKey string, done bool) {
+	if !canSign(&s.account) || h.cfg.Signing == nil {
+		p := newPage(r, "error.title", s)
+		p.Message = "signing.not-allowed"
+		h.render(w, r, http.StatusForbidden, "error.html", p)
+		return
+	}
+	p := newPage(r, "signing.title", s)
+	p.Error, p.Done = errKey, done
+	cert, revoked, err := h.cfg.Signing.Certificate(r.Context(), s.account.ID)
+	switch {
+	case err == nil:
+		p.Cert = &certView{Serial: strings.ToUpper(cert.SerialNumber.Text(16)), Algorithm: h.cfg.Signing.Algorithm(),
+			From:  cert.NotBefore.In(shanghai).Format("2006-01-02"),
+			Until: cert.NotAfter.In(shanghai).Format("2006-01-02"), Revoked: revoked}
+	case !errors.Is(err, signing.ErrNoCert):
+		h.fail(w, err)
+		return
+	}
+	h.render(w, r, status, "signing.html", p)
+}
+
+func (h *Handler) issueCertificate(w http.ResponseWriter, r *http.Request) {
+	s := h.require(w, r)
+	if s == nil {
+		return
+	}
+	if !bounded(w, r) || !checkCSRF(r, s.session.CSRF) {
+		h.renderSigning(w, r, s, http.StatusBadRequest, "identity.csrf", false)
+		return
+	}
+	if !canSign(&s.account) || h.cfg.Signing == nil {
+		h.renderSigning(w, r, s, http.StatusForbidden, "", false)
+		return
+	}
+	pin := r.PostFormValue("pin")
+	if pin != r.PostFormValue("pin2") {
+		h.renderSigning(w, r, s, http.StatusBadRequest, "signing.weak-pin", false)
+		return
+	}
+	err := h.cfg.Identity.Reauthenticate(r.Context(), s.account.ID, r.PostFormValue("password"))
+	if code := identity.CodeOf(err); code != "" {
+		h.renderSigning(w, r, s, http.StatusUnauthorized, "identity."+code, false)
+		return
+	} else if err != nil {
+		h.fail(w, err)
+		return
+	}
+	_, err = h.cfg.Signing.Issue(r.Context(), s.account, pin)
+	switch {
+	case errors.Is(err, signing.ErrWeakPIN):
+		h.renderSigning(w, r, s, http.StatusBadRequest, "signing.weak-pin", false)
+	case errors.Is(err, signing.ErrNotAllowed):
+		h.renderSigning(w, r, s, http.StatusForbidden, "signing.not-allowed", false)
+	case err != nil:
+		h.fail(w, err)
+	default:
+		h.renderSigning(w, r, s, http.StatusOK, "", true)
+	}
+}
+
+// caCertificate serves the platform CA certificate (PEM), for anyone who
+// verifies signatures.
+func (h *Handler) caCertificate(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.Signing == nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	_, _ = w.Write(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: h.cfg.Signing.CACertificate()}))
+}
+
+// crl serves the current revocation list (DER).
+func (h *Handler) crl(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.Signing == nil {
+		http.NotFound(w, r)
+		return
+	}
+	der, err := h.cfg.Signing.CRL(r.Context())
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pkix-crl")
+	_, _ = w.Write(der)
+}
