@@ -56,8 +56,8 @@ type platform struct {
 	id    *identity.Service
 	// sign is the signing service; nil until openSigning.
 	sign *signing.Service
-	stop  context.CancelFunc
-	done  chan struct{}
+	stop context.CancelFunc
+	done chan struct{}
 }
 
 // openPlatform opens the audit log of st (creating its signing key on
