@@ -55,6 +55,7 @@ const (
 	ReasonScope           = "scope"
 	ReasonRole            = "role"
 	ReasonPatient         = "patient"
+	ReasonRegistration    = "registration"
 )
 
 // Deny returns the refusal of a category (401 for unauthenticated, 403
@@ -65,6 +66,7 @@ func Deny(reason string) error {
 		ReasonScope:           "access denied (scope): the token's scopes do not grant this",
 		ReasonRole:            "access denied (role): this role may not do this",
 		ReasonPatient:         "access denied (patient): no care relationship, consent or ownership covers this patient's data",
+		ReasonRegistration:    "access denied (registration): the practitioner has no active practice registration",
 	}[reason]
 	if reason == ReasonUnauthenticated {
 		return fhir.Errorf(fhir.IssueSecurity, "%s", msg).WithStatus(http.StatusUnauthorized)
@@ -79,9 +81,18 @@ type CareFinder interface {
 	PatientsInCare(ctx context.Context, practitioner, org string) ([]string, error)
 }
 
+// Registrations tells whether a practitioner holds an active practice
+// registration (package registry implements it).
+type Registrations interface {
+	Active(ctx context.Context, practitioner string) (bool, error)
+}
+
 // Policy is the one access decision.
 type Policy struct {
 	Care CareFinder
+	// Registry, when set, keeps practitioners without an active
+	// registration away from patients' data (RULES.md A4-A5).
+	Registry Registrations
 }
 
 // PermOf is the SMART permission an interaction needs: c r u d s, or 0 for
@@ -156,6 +167,19 @@ func (pol *Policy) Decide(ctx context.Context, p *Principal, interaction, typ st
 // patients is the role's reach over patients.
 func (pol *Policy) patients(ctx context.Context, p *Principal, r rights) (Access, error) {
 	a := p.Account
+	if a.Role.Clinical() && pol.Registry != nil {
+		// Also before break-the-glass: only registered practitioners act.
+		ok := false
+		if a.Practitioner != "" {
+			var err error
+			if ok, err = pol.Registry.Active(ctx, a.Practitioner); err != nil {
+				return Access{}, err
+			}
+		}
+		if !ok {
+			return Access{}, Deny(ReasonRegistration)
+		}
+	}
 	switch {
 	case r.all:
 		return Access{All: true}, nil

@@ -21,8 +21,13 @@ func scoped(t *testing.T, s string) identity.Scopes {
 	return sc
 }
 
+type registered map[string]bool
+
+func (r registered) Active(_ context.Context, p string) (bool, error) { return r[p], nil }
+
 func TestDecide(t *testing.T) {
-	pol := &Policy{Care: fixedCare{"p2", "p1"}}
+	pol := &Policy{Care: fixedCare{"p2", "p1"}, Registry: registered{"pr": true}}
+	unregistered := &identity.Account{Role: identity.RoleDoctor, Practitioner: "pr-gone"}
 	resident := &identity.Account{Role: identity.RoleResident, Patient: "me", Dependents: []string{"kid"}}
 	doctor := &identity.Account{Role: identity.RoleDoctor, Practitioner: "pr"}
 	pharmacist := &identity.Account{Role: identity.RolePharmacist, Practitioner: "pr"}
@@ -53,6 +58,9 @@ func TestDecide(t *testing.T) {
 		{"system client other type", &Principal{Client: "c", Scoped: true, Scopes: scoped(t, "system/Observation.rs")}, "read", "Patient", "forbidden"},
 		{"system client export", &Principal{Client: "c", Scoped: true, Scopes: scoped(t, "system/*.rs")}, "$export", "", "all"},
 		{"unknown operation", &Principal{Client: "c", Scoped: true, Scopes: scoped(t, "system/*.cruds")}, "$frobnicate", "", "forbidden"},
+		{"unregistered doctor", &Principal{Account: unregistered}, "read", "Observation", "forbidden"},
+		{"unregistered doctor break-glass", &Principal{Account: unregistered, BreakGlass: "x"}, "read", "Observation", "forbidden"},
+		{"unregistered doctor directory", &Principal{Account: unregistered}, "read", "Organization", "all"},
 		{"audit admin reads audit", &Principal{Account: &identity.Account{Role: identity.RoleAuditAdmin}}, "$audit-events", "", "all"},
 		{"audit admin reads patients", &Principal{Account: &identity.Account{Role: identity.RoleAuditAdmin}}, "read", "Patient", "forbidden"},
 	}

@@ -96,3 +96,23 @@ var dummyHash = func() string {
 	}
 	return h
 }()
+
+// TemporaryPassword draws a password the person must change at first
+// sign-in: 16 characters of letters and digits.
+func TemporaryPassword() (string, error) {
+	const letters = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+	const digits = "23456789"
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	out := make([]byte, 16)
+	for i, x := range b {
+		if i%4 == 3 {
+			out[i] = digits[int(x)%len(digits)]
+		} else {
+			out[i] = letters[int(x)%len(letters)]
+		}
+	}
+	return string(out), nil
+}

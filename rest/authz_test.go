@@ -307,6 +307,10 @@ func setupWorld(t *testing.T, e *env, id *identity.Service) (w *world, admin, pr
 		t.Fatal(r)
 	}
 	pr = mk(map[string]any{"resourceType": "Practitioner", "name": []any{map[string]any{"family": "张"}}})
+	// The practitioner's active registration at the institution.
+	mk(map[string]any{"resourceType": "PractitionerRole", "active": true,
+		"practitioner": map[string]any{"reference": "Practitioner/" + pr},
+		"organization": map[string]any{"reference": "Organization/org1"}})
 	w = &world{patient: map[string]string{}, obs: map[string]string{}, spare: map[string]string{}, ident: map[string]string{}}
 	for _, who := range []string{"own", "other"} {
 		w.patient[who] = mk(patient("urn:matrix", who))

@@ -24,6 +24,7 @@ import (
 	"github.com/yitong-health/yitong/fhir/spec"
 	"github.com/yitong-health/yitong/fhir/validate"
 	"github.com/yitong-health/yitong/identity"
+	"github.com/yitong-health/yitong/registry"
 	"github.com/yitong-health/yitong/resources"
 	"github.com/yitong-health/yitong/rest"
 	"github.com/yitong-health/yitong/store"
@@ -117,7 +118,7 @@ func newHandler(t testing.TB, st store.Store, log *slog.Logger, opts ...option) 
 		}
 		id := identity.New(st, opts)
 		*c.gate = id
-		cfg.Policy = rest.GatePolicy{Gate: &auth.Gate{Tokens: id, Policy: &auth.Policy{Care: &auth.Care{Service: svc}}}}
+		cfg.Policy = rest.GatePolicy{Gate: &auth.Gate{Tokens: id, Policy: &auth.Policy{Care: &auth.Care{Service: svc}, Registry: &registry.Registry{Service: svc}}}}
 	}
 	if cfg.Policy == nil {
 		cfg.Policy = allowAll{}

@@ -63,6 +63,18 @@ func (h *Handler) issueCertificate(w http.ResponseWriter, r *http.Request) {
 		h.renderSigning(w, r, s, http.StatusForbidden, "", false)
 		return
 	}
+	if h.cfg.Registry != nil {
+		// Only an active registration lets a practitioner act online (A4-A5).
+		ok, err := h.cfg.Registry.Active(r.Context(), s.account.Practitioner)
+		if err != nil {
+			h.fail(w, err)
+			return
+		}
+		if !ok {
+			h.renderSigning(w, r, s, http.StatusForbidden, "signing.not-allowed", false)
+			return
+		}
+	}
 	pin := r.PostFormValue("pin")
 	if pin != r.PostFormValue("pin2") {
 		h.renderSigning(w, r, s, http.StatusBadRequest, "signing.weak-pin", false)
@@ -76,7 +88,7 @@ func (h *Handler) issueCertificate(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	_, err = h.cfg.Signing.Issue(r.Context(), s.account, pin)
+	_, err = h.cfg.Signing.Issue(actContext(r, s), s.account, pin)
 	switch {
 	case errors.Is(err, signing.ErrWeakPIN):
 		h.renderSigning(w, r, s, http.StatusBadRequest, "signing.weak-pin", false)

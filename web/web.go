@@ -14,7 +14,9 @@ import (
 	"path"
 	"time"
 
+	"github.com/yitong-health/yitong/auth"
 	"github.com/yitong-health/yitong/identity"
+	"github.com/yitong-health/yitong/registry"
 	"github.com/yitong-health/yitong/signing"
 	"github.com/yitong-health/yitong/web/i18n"
 )
@@ -31,7 +33,11 @@ type Config struct {
 	// Signing issues practitioners' signing certificates; nil leaves the
 	// signing page out.
 	Signing *signing.Service
-	Logger  *slog.Logger
+	// Policy decides what a page may do for its signed-in person.
+	Policy *auth.Policy
+	// Registry registers practitioners; nil leaves that page out.
+	Registry *registry.Registry
+	Logger   *slog.Logger
 }
 
 // Handler serves the pages.
@@ -42,7 +48,7 @@ type Handler struct {
 }
 
 // pageNames are the page templates; each is parsed with layout.html.
-var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html"}
+var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html", "practitioners.html"}
 
 // New parses the templates (panicking on a broken template: that is a
 // programming error caught by the tests) and returns the handler.
@@ -68,6 +74,8 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("POST /oauth/authorize", h.authorize)
 	h.mux.HandleFunc("GET /signing", h.signingPage)
 	h.mux.HandleFunc("POST /signing", h.issueCertificate)
+	h.mux.HandleFunc("GET /admin/practitioners", h.practitionersPage)
+	h.mux.HandleFunc("POST /admin/practitioners", h.registerPractitioner)
 	h.mux.HandleFunc("GET /pki/ca.crt", h.caCertificate)
 	h.mux.HandleFunc("GET /pki/crl", h.crl)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
@@ -101,7 +109,10 @@ type page struct {
 	Done, Must, Enrolling           bool
 	ClientName                      string
 	Cert                            *certView
-	CanSign                         bool
+	CanSign, CanRegister            bool
+	Categories                      []string
+	Registrations                   []registry.Entry
+	Notice                          string
 	Scopes, Patients                []string
 	Params                          map[string]string
 	Message, Detail                 string
@@ -113,6 +124,7 @@ func newPage(r *http.Request, title string, s *signedIn) *page {
 	if s != nil {
 		p.Account, p.CSRF, p.NeedsMFA = &s.account, s.session.CSRF, s.account.Role.NeedsMFA()
 		p.CanSign = canSign(&s.account)
+		p.CanRegister = s.account.Role == identity.RoleInstitutionAdmin
 	}
 	return p
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/yitong-health/yitong/identity"
+	"github.com/yitong-health/yitong/registry"
 	"github.com/yitong-health/yitong/web/i18n"
 )
 
@@ -37,6 +38,15 @@ func TestMessagesExist(t *testing.T) {
 		"error.authorize", "authorize.err.client", "authorize.err.redirect", "signing.title", "signing.weak-pin", "signing.not-allowed"} {
 		keys[k] = true
 	}
+	for _, f := range []string{"name", "licence", "category", "scope", "organization", "consent", "independentSince", "duplicate"} {
+		keys["reg.err."+f] = true
+	}
+	for _, cats := range registry.Categories {
+		for _, c := range cats {
+			keys["reg.category."+c] = true
+		}
+	}
+	keys["reg.title"], keys["reg.forbidden"] = true, true
 	for k := range keys {
 		for _, l := range []i18n.Lang{i18n.ZH, i18n.EN} {
 			if !i18n.Has(l, k) {

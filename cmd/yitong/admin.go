@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -52,26 +51,6 @@ func (c *adminCmd) withIdentity(ctx context.Context, fs *flag.FlagSet, args []st
 	return fn(ctx, p)
 }
 
-// temporaryPassword draws a password the person must change at first
-// sign-in: 16 characters of letters and digits.
-func temporaryPassword() (string, error) {
-	const letters = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
-	const digits = "23456789"
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	out := make([]byte, 16)
-	for i, x := range b {
-		if i%4 == 3 {
-			out[i] = digits[int(x)%len(digits)]
-		} else {
-			out[i] = letters[int(x)%len(letters)]
-		}
-	}
-	return string(out), nil
-}
-
 // stringList is a repeatable flag.
 type stringList []string
 
@@ -100,7 +79,7 @@ func (c *adminCmd) accountCreate(ctx context.Context, args []string) error {
 }
 
 func (c *adminCmd) createAccount(ctx context.Context, p *platform, a identity.Account) error {
-	pw, err := temporaryPassword()
+	pw, err := identity.TemporaryPassword()
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/yitong-health/yitong/export"
 	"github.com/yitong-health/yitong/fhir/spec"
 	"github.com/yitong-health/yitong/oauth"
+	"github.com/yitong-health/yitong/registry"
 	"github.com/yitong-health/yitong/rest"
 	"github.com/yitong-health/yitong/web"
 )
@@ -96,7 +97,11 @@ func newServer(p *platform, data string, log *slog.Logger) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(rest.Collectors()...)
-	gate := &auth.Gate{Tokens: p.id, Policy: &auth.Policy{Care: &auth.Care{Service: svc, TTL: 30 * time.Second}}}
+	practitioners := &registry.Registry{Service: svc}
+	gate := &auth.Gate{Tokens: p.id, Policy: &auth.Policy{
+		Care:     &auth.Care{Service: svc, TTL: 30 * time.Second},
+		Registry: practitioners,
+	}}
 	api := rest.New(rest.Config{
 		Service:       svc,
 		Policy:        rest.GatePolicy{Gate: gate},
@@ -132,6 +137,7 @@ func newServer(p *platform, data string, log *slog.Logger) http.Handler {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
-	mux.Handle("/", web.New(web.Config{Version: version, Dialect: st.Dialect(), Identity: p.id, Signing: p.sign, Logger: log}))
+	mux.Handle("/", web.New(web.Config{Version: version, Dialect: st.Dialect(), Identity: p.id, Signing: p.sign,
+		Policy: gate.Policy, Registry: practitioners, Logger: log}))
 	return mux
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/yitong-health/yitong/identity"
+	"github.com/yitong-health/yitong/registry"
 	"github.com/yitong-health/yitong/store/storetest"
 )
 
@@ -313,8 +314,16 @@ func TestStaffSignInPages(t *testing.T) {
 	if resp, _ := s.login(b2, "dr.zhang", "doctor-pass-22", code); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
 		t.Errorf("staff with code: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	// The doctor gets a signing certificate: password again, and a PIN.
+	// The doctor gets a signing certificate: password again, and a PIN;
+	// first without, then with an active registration.
 	_, page = s.get(b2, "/signing")
+	if resp, body := s.post(b2, "/signing", url.Values{"csrf": {csrfOf(t, page)}, "password": {"doctor-pass-22"}, "pin": {"246810"}, "pin2": {"246810"}}); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "已备案") {
+		t.Errorf("certificate without a registration: %d", resp.StatusCode)
+	}
+	if _, err := s.p.svc.Create(ctx, map[string]any{"resourceType": "PractitionerRole", "active": true,
+		"practitioner": map[string]any{"reference": "Practitioner/pr1"}, "organization": map[string]any{"reference": "Organization/org1"}}, ""); err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(page, `id="nocert"`) {
 		t.Fatalf("signing page before a certificate:\n%s", page)
 	}
@@ -370,5 +379,75 @@ func TestLoginLockout(t *testing.T) {
 	// A forged sign-in form (no matching CSRF cookie) is refused.
 	if resp, _ := s.post(newBrowser(), "/login", url.Values{"csrf": {"x"}, "username": {"zhao.yun"}, "password": {"resident-pass-1"}}); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("forged sign-in: %d", resp.StatusCode)
+	}
+}
+
+func TestPractitionerRegistrationPage(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	if _, err := s.p.svc.Update(ctx, "Organization", "h1", map[string]any{"resourceType": "Organization", "id": "h1", "name": "示范医院"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := s.p.id.CreateAccount(ctx, identity.Account{Username: "admin.h1", Role: identity.RoleInstitutionAdmin, Organization: "h1"}, "admin-pass-123", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _, err := s.p.id.BeginTOTP(ctx, admin.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := identity.TOTPCode(secret, time.Now())
+	if err := s.p.id.ConfirmTOTP(ctx, admin.ID, code); err != nil {
+		t.Fatal(err)
+	}
+	code, _ = identity.TOTPCode(secret, time.Now().Add(30*time.Second))
+	if resp, _ := s.login(s.browser, "admin.h1", "admin-pass-123", code); resp.Header.Get("Location") != "/" {
+		t.Fatalf("admin sign-in: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, page := s.get(s.browser, "/admin/practitioners")
+	if resp.StatusCode != 200 || !strings.Contains(page, "执业人员备案") {
+		t.Fatalf("registration page: %d", resp.StatusCode)
+	}
+	today := time.Now().In(time.FixedZone("CST", 8*3600))
+	form := func(since time.Time, consent bool) url.Values {
+		f := url.Values{"csrf": {csrfOf(t, page)}, "name": {"王医生"}, "gender": {"male"}, "role": {"doctor"}, "category": {"clinical"},
+			"licence": {"110101200001011234"}, "scope": {"内科专业"}, "since": {since.Format("2006-01-02")}, "username": {"dr.wang"}}
+		if consent {
+			f.Set("consent", "yes")
+		}
+		return f
+	}
+	threeYears := today.AddDate(-3, 0, 0)
+	for name, f := range map[string]url.Values{
+		"one day short of three years": form(threeYears.AddDate(0, 0, 1), true),
+		"no consent":                   form(threeYears, false),
+	} {
+		resp, body := s.post(s.browser, "/admin/practitioners", f)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "不能备案") {
+			t.Errorf("%s: %d\n%s", name, resp.StatusCode, body)
+		}
+	}
+	resp, body := s.post(s.browser, "/admin/practitioners", form(threeYears, true))
+	if resp.StatusCode != 200 || !strings.Contains(body, "A5 2018-07-17") || !strings.Contains(body, `id="temp-password"`) || !strings.Contains(body, "<td>王医生</td>") {
+		t.Fatalf("registration: %d\n%s", resp.StatusCode, body)
+	}
+	doc, err := s.p.id.AccountByUsername(ctx, "dr.wang")
+	if err != nil || doc.Role != identity.RoleDoctor || doc.Practitioner == "" || doc.Organization != "h1" || !doc.MustChangePassword {
+		t.Fatalf("the doctor's account: %+v, %v", doc, err)
+	}
+	if ok, err := (&registry.Registry{Service: s.p.svc}).Active(ctx, doc.Practitioner); !ok || err != nil {
+		t.Errorf("the registration is not active: %v", err)
+	}
+	if resp, body := s.post(s.browser, "/admin/practitioners", form(threeYears, true)); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "已在本机构备案") {
+		t.Errorf("duplicate registration: %d", resp.StatusCode)
+	}
+	// Other roles may not use the page.
+	b := newBrowser()
+	if _, err := s.p.id.CreateAccount(ctx, identity.Account{Username: "li.si", Role: identity.RoleResident}, "resident-pass-1", false); err != nil {
+		t.Fatal(err)
+	}
+	s.login(b, "li.si", "resident-pass-1", "")
+	if resp, _ := s.get(b, "/admin/practitioners"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("resident on the registration page: %d", resp.StatusCode)
 	}
 }
