@@ -47,6 +47,14 @@ func (s *Service) CreateClient(ctx context.Context, c Client, secret bool) (Clie
 			return Client{}, "", ErrInvalidRequest
 		}
 	}
+	if len(c.JWKS) > 0 {
+		if secret {
+			return Client{}, "", ErrInvalidRequest // one way to authenticate
+		}
+		if _, _, err := ParseJWKS(c.JWKS); err != nil {
+			return Client{}, "", err
+		}
+	}
 	var plain string
 	if secret {
 		var err error

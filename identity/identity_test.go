@@ -2,9 +2,14 @@ package identity
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -386,6 +391,68 @@ func TestParseScopes(t *testing.T) {
 	for _, bad := range []string{"patient/Observation.sr", "patient/Observation.rs?category=vital-signs", "admin/*.rs", "patient/observation.rs", "patient/*.", "everything"} {
 		if _, err := ParseScopes(bad); err == nil {
 			t.Errorf("ParseScopes(%q) accepted", bad)
+		}
+	}
+}
+
+func TestPrivateKeyJWT(t *testing.T) {
+	s, c, _ := newService(t)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.RawURLEncoding.EncodeToString
+	pad := func(b []byte) []byte { return append(make([]byte, 32-len(b)), b...) }
+	set := fmt.Sprintf(`{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x":%q,"y":%q}]}`, b64(pad(key.X.Bytes())), b64(pad(key.Y.Bytes())))
+	if _, _, err := s.CreateClient(ctx, Client{Name: "bad", Scope: "system/*.rs", JWKS: []byte(`{"keys":[{"kty":"RSA"}]}`)}, false); err == nil {
+		t.Error("an RSA JWKS was accepted")
+	}
+	cl, _, err := s.CreateClient(ctx, Client{Name: "lab system", Scope: "system/*.rs", JWKS: []byte(set)}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const aud = "https://yitong.example/oauth/token"
+	jwt := func(alg string, claims map[string]any, signer *ecdsa.PrivateKey) string {
+		h, _ := json.Marshal(map[string]any{"alg": alg, "kid": "k1", "typ": "JWT"})
+		p, _ := json.Marshal(claims)
+		in := b64(h) + "." + b64(p)
+		sum := sha256.Sum256([]byte(in))
+		r, sv, err := ecdsa.Sign(rand.Reader, signer, sum[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in + "." + b64(append(pad(r.Bytes()), pad(sv.Bytes())...))
+	}
+	n := 0
+	claims := func(mod func(m map[string]any)) map[string]any {
+		n++
+		m := map[string]any{"iss": cl.ID, "sub": cl.ID, "aud": aud, "jti": fmt.Sprintf("jti-%d", n), "exp": c.Now().Add(4 * time.Minute).Unix()}
+		if mod != nil {
+			mod(m)
+		}
+		return m
+	}
+	good := jwt("ES256", claims(nil), key)
+	if got, err := s.AuthenticateAssertion(ctx, good, aud); err != nil || got.ID != cl.ID {
+		t.Fatalf("valid assertion: %v", err)
+	}
+	if _, err := s.AuthenticateAssertion(ctx, good, aud); err != ErrInvalidClient {
+		t.Errorf("replayed jti: %v", err)
+	}
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	for name, a := range map[string]string{
+		"exp 6 minutes ahead": jwt("ES256", claims(func(m map[string]any) { m["exp"] = c.Now().Add(6 * time.Minute).Unix() }), key),
+		"expired":             jwt("ES256", claims(func(m map[string]any) { m["exp"] = c.Now().Add(-time.Second).Unix() }), key),
+		"wrong aud":           jwt("ES256", claims(func(m map[string]any) { m["aud"] = "https://yitong.example/fhir" }), key),
+		"iss is not sub":      jwt("ES256", claims(func(m map[string]any) { m["sub"] = "someone" }), key),
+		"no jti":              jwt("ES256", claims(func(m map[string]any) { delete(m, "jti") }), key),
+		"another key":         jwt("ES256", claims(nil), other),
+		"alg none":            strings.Join(strings.Split(jwt("none", claims(nil), key), ".")[:2], ".") + ".",
+		"alg HS256":           jwt("HS256", claims(nil), key),
+		"not a JWT":           "abc",
+	} {
+		if _, err := s.AuthenticateAssertion(ctx, a, aud); err != ErrInvalidClient {
+			t.Errorf("%s: %v, want invalid client", name, err)
 		}
 	}
 }

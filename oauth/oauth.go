@@ -61,16 +61,17 @@ var ScopesSupported = []string{"launch/patient", "offline_access", "online_acces
 func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) {
 	o := Origin(r)
 	writeJSON(w, http.StatusOK, map[string]any{
-		"authorization_endpoint":                o + "/oauth/authorize",
-		"token_endpoint":                        o + "/oauth/token",
-		"revocation_endpoint":                   o + "/oauth/revoke",
-		"introspection_endpoint":                o + "/oauth/introspect",
-		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
-		"grant_types_supported":                 []string{"authorization_code", "refresh_token", "client_credentials"},
-		"response_types_supported":              []string{"code"},
-		"code_challenge_methods_supported":      []string{"S256"},
-		"scopes_supported":                      ScopesSupported,
-		"capabilities": []string{"launch-standalone", "client-public", "client-confidential-symmetric",
+		"authorization_endpoint":                           o + "/oauth/authorize",
+		"token_endpoint":                                   o + "/oauth/token",
+		"revocation_endpoint":                              o + "/oauth/revoke",
+		"introspection_endpoint":                           o + "/oauth/introspect",
+		"token_endpoint_auth_methods_supported":            []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
+		"token_endpoint_auth_signing_alg_values_supported": []string{"ES256"},
+		"grant_types_supported":                            []string{"authorization_code", "refresh_token", "client_credentials"},
+		"response_types_supported":                         []string{"code"},
+		"code_challenge_methods_supported":                 []string{"S256"},
+		"scopes_supported":                                 ScopesSupported,
+		"capabilities": []string{"launch-standalone", "client-public", "client-confidential-symmetric", "client-confidential-asymmetric",
 			"context-standalone-patient", "permission-offline", "permission-online", "permission-patient",
 			"permission-user", "permission-v1", "permission-v2"},
 	})
@@ -111,11 +112,32 @@ func form(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
 	return r.PostForm, true
 }
 
-// client authenticates the calling client: HTTP Basic
-// (client_secret_basic), client_id and client_secret in the form
-// (client_secret_post), or client_id alone for a public client. It
+// client authenticates the calling client: a signed assertion
+// (private_key_jwt), HTTP Basic (client_secret_basic), client_id and
+// client_secret in the form (client_secret_post), or client_id alone for a
+// public client. It
 // answers the error itself and returns false on failure.
 func (h *Handler) client(w http.ResponseWriter, r *http.Request, f url.Values) (identity.Client, bool) {
+	if at := f.Get("client_assertion_type"); at != "" || f.Get("client_assertion") != "" {
+		if at != identity.AssertionType || f.Get("client_secret") != "" || r.Header.Get("Authorization") != "" {
+			oauthError(w, http.StatusUnauthorized, "invalid_client", "client_assertion_type must be "+identity.AssertionType+", with no other client authentication")
+			return identity.Client{}, false
+		}
+		c, err := h.id.AuthenticateAssertion(r.Context(), f.Get("client_assertion"), Origin(r)+"/oauth/token")
+		if identity.CodeOf(err) == identity.ErrInvalidClient.Code {
+			oauthError(w, http.StatusUnauthorized, "invalid_client", "the client assertion is not valid (signature, iss/sub, aud, exp at most 5 minutes ahead, unused jti)")
+			return identity.Client{}, false
+		}
+		if err != nil {
+			h.internal(w, err)
+			return identity.Client{}, false
+		}
+		if id := f.Get("client_id"); id != "" && id != c.ID {
+			oauthError(w, http.StatusUnauthorized, "invalid_client", "client_id differs from the assertion's issuer")
+			return identity.Client{}, false
+		}
+		return c, true
+	}
 	id, secret := f.Get("client_id"), f.Get("client_secret")
 	if u, p, ok := r.BasicAuth(); ok {
 		var err1, err2 error

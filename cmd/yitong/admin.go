@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/yitong-health/yitong/audit"
@@ -108,17 +109,21 @@ func (c *adminCmd) clientCreate(ctx context.Context, args []string) error {
 	name := fs.String("name", "", "the client's name, shown on the consent screen")
 	scope := fs.String("scope", "", "the most a token of the client may carry, e.g. \"system/*.rs\" or \"launch/patient offline_access patient/*.rs\"")
 	secret := fs.Bool("secret", false, "draw a client secret (a confidential client)")
-	jwks := fs.String("jwks", "", "a JWKS file for private_key_jwt (not supported yet)")
+	jwks := fs.String("jwks", "", "a JWKS file of EC P-256 public keys: the client authenticates with private_key_jwt (ES256)")
 	org := fs.String("org", "", "the Organization id a system client acts for")
 	var redirects stringList
 	fs.Var(&redirects, "redirect-uri", "a redirect URI of a SMART app, matched exactly (repeatable)")
 	return c.withIdentity(ctx, fs, args, func(ctx context.Context, p *platform) error {
+		var set []byte
 		if *jwks != "" {
-			return errors.New("admin client create: private_key_jwt clients (--jwks) are not supported yet; use --secret")
+			var err error
+			if set, err = os.ReadFile(*jwks); err != nil {
+				return fmt.Errorf("admin client create: %w", err)
+			}
 		}
-		cl, plain, err := p.id.CreateClient(ctx, identity.Client{Name: *name, Scope: *scope, RedirectURIs: redirects, Organization: *org}, *secret)
+		cl, plain, err := p.id.CreateClient(ctx, identity.Client{Name: *name, Scope: *scope, RedirectURIs: redirects, Organization: *org, JWKS: set}, *secret)
 		if identity.CodeOf(err) != "" {
-			return fmt.Errorf("admin client create: --name and --scope are required; redirect URIs must be absolute http(s) URIs")
+			return fmt.Errorf("admin client create: --name and --scope are required; redirect URIs must be absolute http(s) URIs; --jwks must hold EC P-256 keys and excludes --secret")
 		}
 		if err != nil {
 			return err

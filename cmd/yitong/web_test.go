@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -449,5 +453,64 @@ func TestPractitionerRegistrationPage(t *testing.T) {
 	s.login(b, "li.si", "resident-pass-1", "")
 	if resp, _ := s.get(b, "/admin/practitioners"); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("resident on the registration page: %d", resp.StatusCode)
+	}
+}
+
+func TestBackendServicesPrivateKeyJWT(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.RawURLEncoding.EncodeToString
+	pad := func(b []byte) []byte { return append(make([]byte, 32-len(b)), b...) }
+	set := fmt.Sprintf(`{"keys":[{"kty":"EC","crv":"P-256","x":%q,"y":%q}]}`, b64(pad(key.X.Bytes())), b64(pad(key.Y.Bytes())))
+	cl, _, err := s.p.id.CreateClient(ctx, identity.Client{Name: "LIS", Scope: "system/Observation.cruds", JWKS: []byte(set)}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertion := func(jti, aud string) string {
+		h := b64([]byte(`{"alg":"ES256","typ":"JWT"}`))
+		p, _ := json.Marshal(map[string]any{"iss": cl.ID, "sub": cl.ID, "aud": aud, "jti": jti, "exp": time.Now().Add(4 * time.Minute).Unix()})
+		in := h + "." + b64(p)
+		sum := sha256.Sum256([]byte(in))
+		r, sv, err := ecdsa.Sign(rand.Reader, key, sum[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in + "." + b64(append(pad(r.Bytes()), pad(sv.Bytes())...))
+	}
+	request := func(a string) (int, http.Header) {
+		resp, err := http.PostForm(s.srv.URL+"/oauth/token", url.Values{"grant_type": {"client_credentials"}, "scope": {"system/Observation.rs"},
+			"client_assertion_type": {identity.AssertionType}, "client_assertion": {a}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header
+	}
+	a := assertion("j1", s.srv.URL+"/oauth/token")
+	if st, h := request(a); st != 200 || h.Get("Cache-Control") != "no-store" {
+		t.Fatalf("private_key_jwt: %d", st)
+	}
+	if st, _ := request(a); st != http.StatusUnauthorized {
+		t.Errorf("replayed assertion: %d", st)
+	}
+	if st, _ := request(assertion("j2", s.srv.URL+"/fhir")); st != http.StatusUnauthorized {
+		t.Errorf("assertion for another audience: %d", st)
+	}
+	// Browser apps on other origins may call the token endpoint and the API.
+	req, _ := http.NewRequest(http.MethodOptions, s.srv.URL+"/fhir/Patient", nil)
+	req.Header.Set("Origin", "https://app.example")
+	req.Header.Set("Access-Control-Request-Method", "GET")
+	req.Header.Set("Access-Control-Request-Headers", "authorization")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
 	}
 }
