@@ -23,6 +23,7 @@ const maxCareLinks = 1000
 // "{since}" the start of the care window.
 var careQueries = []struct{ typ, query string }{
 	{"Encounter", "participant={p}&date=ge{since}"},
+	{"Encounter", "participant={p}&status=planned,arrived,triaged,in-progress,onleave"},
 	{"Appointment", "actor={p}&date=ge{since}&status:not=cancelled"},
 	{"EpisodeOfCare", "care-manager={p}&status=active"},
 	{"CareTeam", "participant={p}&status=active"},
@@ -46,8 +47,8 @@ type careEntry struct {
 }
 
 // PatientsInCare implements CareFinder: the patients in the compartments
-// of the practitioner's encounters and appointments of the last
-// CareWindow, active episodes of care (family-doctor contracts), care
+// of the practitioner's open encounters, encounters and appointments of
+// the last CareWindow, active episodes of care (family-doctor contracts), care
 // teams and referrals to them; less patients with an active Consent that
 // denies the practitioner's organization.
 func (c *Care) PatientsInCare(ctx context.Context, practitioner, org string) ([]string, error) {

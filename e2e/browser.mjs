@@ -72,6 +72,19 @@ try {
   await page.waitForURL(cfg.yitong + "/");
   await expectText(page, "#signin", "登录");
   step("resident home and sign-out");
+  await signIn(page, cfg.resident.username, cfg.resident.password);
+  await page.goto(cfg.yitong + "/consents");
+  await expectText(page, "#none", "没有拒绝");
+  await page.selectOption("#org", cfg.orgId);
+  await page.click("#submit");
+  await expectText(page, "#consents", "已拒绝访问");
+  await page.click("button.withdraw");
+  await expectText(page, "#consents", "已撤回");
+  await page.click("#lang-switch");
+  await expectText(page, "#consents", "Withdrawn");
+  await page.click("#lang-switch");
+  await page.click("#logout");
+  step("resident refused and re-allowed an institution on the consent page");
 
   // 2. A SMART standalone launch with PKCE by fhirclient, from another
   //    origin: sign in, consent, the app reads the patient.
@@ -132,6 +145,38 @@ try {
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   if (width > 375) throw new Error("the sign-in page is wider than a phone: " + width);
   step("pages fit a phone screen");
+  await ctx.close();
+
+  // 5. An institution admin registers a doctor (备案), in Chinese.
+  ctx = await browser.newContext({ locale: "zh-CN" });
+  page = await ctx.newPage();
+  cfg.lang = "zh";
+  await signIn(page, cfg.admin.username, cfg.admin.temporary);
+  await page.waitForURL(/\/mfa$/);
+  const adminSecret = (await page.locator("#secret").innerText()).trim();
+  await page.fill("#code", totp(adminSecret));
+  await page.click("#submit");
+  await changePassword(page, cfg.admin.temporary, cfg.admin.password);
+  await page.goto(cfg.yitong + "/admin/practitioners");
+  const since = new Date(Date.now() - 2 * 365 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+  const register = async (sinceDate) => {
+    await page.fill("#name", "周医生");
+    await page.selectOption("#role", "doctor");
+    await page.selectOption("#category", "clinical");
+    await page.fill("#licence", "110101199001011234");
+    await page.fill("#scope", "内科专业");
+    await page.fill("#since", sinceDate);
+    await page.check("#consent");
+    await page.click("#submit");
+  };
+  await register(since);
+  await expectText(page, "#error", "3 年以上独立临床工作经验");
+  await register("2015-06-01");
+  await expectText(page, "#done", "A5");
+  await expectText(page, "#registrations", "周医生");
+  await page.click("#lang-switch");
+  await expectText(page, "#registrations", "Active");
+  step("institution admin registered a doctor (rule A5 refused two years, took eleven)");
   await ctx.close();
   console.log("E2E PASS");
 } catch (e) {

@@ -71,9 +71,11 @@ func TestBrowser(t *testing.T) {
 		"--redirect-uri", app.URL+"/index.html")
 	resident := yitong("admin", "account", "create", "--username", "li.hua", "--role", "resident", "--patient", "e2e-p1")
 	doctor := yitong("admin", "account", "create", "--username", "dr.wang", "--role", "doctor", "--practitioner", "e2e-pr1", "--org", "e2e-org")
+	admin := yitong("admin", "account", "create", "--username", "admin.e2e", "--role", "institution-admin", "--org", "e2e-org")
 
 	base := serve(t, bin, data)
 	token := clientToken(t, base, setup["client_id"], setup["client_secret"])
+	put(t, base, token, "Organization/e2e-org", `{"resourceType":"Organization","id":"e2e-org","name":"示范医院"}`)
 	put(t, base, token, "Patient/e2e-p1", `{"resourceType":"Patient","id":"e2e-p1","name":[{"family":"李","given":["华"]}],"gender":"female"}`)
 
 	cfg, err := json.Marshal(map[string]any{
@@ -82,6 +84,8 @@ func TestBrowser(t *testing.T) {
 		"patientId": "e2e-p1", "patientName": "李华",
 		"resident": map[string]string{"username": "li.hua", "temporary": resident["temporary_password"], "password": "resident-pass-2026"},
 		"doctor":   map[string]string{"username": "dr.wang", "temporary": doctor["temporary_password"], "password": "doctor-pass-2026"},
+		"admin":    map[string]string{"username": "admin.e2e", "temporary": admin["temporary_password"], "password": "admin-pass-2026"},
+		"orgId":    "e2e-org",
 	})
 	if err != nil {
 		t.Fatal(err)

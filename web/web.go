@@ -17,6 +17,7 @@ import (
 	"github.com/yitong-health/yitong/auth"
 	"github.com/yitong-health/yitong/identity"
 	"github.com/yitong-health/yitong/registry"
+	"github.com/yitong-health/yitong/resources"
 	"github.com/yitong-health/yitong/signing"
 	"github.com/yitong-health/yitong/web/i18n"
 )
@@ -37,7 +38,10 @@ type Config struct {
 	Policy *auth.Policy
 	// Registry registers practitioners; nil leaves that page out.
 	Registry *registry.Registry
-	Logger   *slog.Logger
+	// Resources serves the pages that read and write FHIR data (a
+	// resident's consent); nil leaves them out.
+	Resources *resources.Service
+	Logger    *slog.Logger
 }
 
 // Handler serves the pages.
@@ -48,7 +52,7 @@ type Handler struct {
 }
 
 // pageNames are the page templates; each is parsed with layout.html.
-var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html", "practitioners.html"}
+var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html", "practitioners.html", "consents.html"}
 
 // New parses the templates (panicking on a broken template: that is a
 // programming error caught by the tests) and returns the handler.
@@ -76,6 +80,9 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("POST /signing", h.issueCertificate)
 	h.mux.HandleFunc("GET /admin/practitioners", h.practitionersPage)
 	h.mux.HandleFunc("POST /admin/practitioners", h.registerPractitioner)
+	h.mux.HandleFunc("GET /consents", h.consentsPage)
+	h.mux.HandleFunc("POST /consents", h.refuseOrg)
+	h.mux.HandleFunc("POST /consents/withdraw", h.withdrawConsent)
 	h.mux.HandleFunc("GET /pki/ca.crt", h.caCertificate)
 	h.mux.HandleFunc("GET /pki/crl", h.crl)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
@@ -103,19 +110,21 @@ type page struct {
 	NeedsMFA bool
 	CSRF     string
 	// page-specific fields
-	Base, Version, Dialect, RoleKey string
-	Error, Until, Next, Username    string
-	Secret, URI                     string
-	Done, Must, Enrolling           bool
-	ClientName                      string
-	Cert                            *certView
-	CanSign, CanRegister            bool
-	Categories                      []string
-	Registrations                   []registry.Entry
-	Notice                          string
-	Scopes, Patients                []string
-	Params                          map[string]string
-	Message, Detail                 string
+	Base, Version, Dialect, RoleKey  string
+	Error, Until, Next, Username     string
+	Secret, URI                      string
+	Done, Must, Enrolling            bool
+	ClientName                       string
+	Cert                             *certView
+	CanSign, CanRegister, CanConsent bool
+	Consents                         []consentView
+	Orgs                             []orgOption
+	Categories                       []string
+	Registrations                    []registry.Entry
+	Notice                           string
+	Scopes, Patients                 []string
+	Params                           map[string]string
+	Message, Detail                  string
 }
 
 // newPage starts a page for the request's language and session.
@@ -125,6 +134,7 @@ func newPage(r *http.Request, title string, s *signedIn) *page {
 		p.Account, p.CSRF, p.NeedsMFA = &s.account, s.session.CSRF, s.account.Role.NeedsMFA()
 		p.CanSign = canSign(&s.account)
 		p.CanRegister = s.account.Role == identity.RoleInstitutionAdmin
+		p.CanConsent = s.account.Role == identity.RoleResident
 	}
 	return p
 }

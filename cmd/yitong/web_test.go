@@ -16,12 +16,15 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/yitong-health/yitong/auth"
 	"github.com/yitong-health/yitong/identity"
 	"github.com/yitong-health/yitong/registry"
+	"github.com/yitong-health/yitong/store"
 	"github.com/yitong-health/yitong/store/storetest"
 )
 
@@ -512,5 +515,87 @@ func TestBackendServicesPrivateKeyJWT(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization") {
 		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+}
+
+func TestResidentConsentPage(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	mk := func(res map[string]any) string {
+		t.Helper()
+		out, err := s.p.svc.Create(ctx, res, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Version.ID
+	}
+	if _, err := s.p.svc.Update(ctx, "Organization", "h1", map[string]any{"resourceType": "Organization", "id": "h1", "name": "第一医院"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	me := mk(map[string]any{"resourceType": "Patient", "name": []any{map[string]any{"family": "赵"}}})
+	kid := mk(map[string]any{"resourceType": "Patient", "name": []any{map[string]any{"family": "赵", "given": []any{"小"}}}})
+	pr := mk(map[string]any{"resourceType": "Practitioner"})
+	mk(map[string]any{"resourceType": "Encounter", "status": "in-progress",
+		"class":       map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+		"subject":     map[string]any{"reference": "Patient/" + kid},
+		"participant": []any{map[string]any{"individual": map[string]any{"reference": "Practitioner/" + pr}}}})
+	care := &auth.Care{Service: s.p.svc}
+	inCare := func() bool {
+		ps, err := care.PatientsInCare(ctx, pr, "h1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.Contains(ps, kid)
+	}
+	if !inCare() {
+		t.Fatal("the encounter gives no care relationship")
+	}
+	if _, err := s.p.id.CreateAccount(ctx, identity.Account{Username: "zhao.mu", Role: identity.RoleResident, Patient: me, Dependents: []string{kid}}, "resident-pass-1", false); err != nil {
+		t.Fatal(err)
+	}
+	s.login(s.browser, "zhao.mu", "resident-pass-1", "")
+	_, page := s.get(s.browser, "/consents")
+	if !strings.Contains(page, `id="none"`) || !strings.Contains(page, "第一医院") || !strings.Contains(page, "Patient/"+kid) {
+		t.Fatalf("consent page:\n%s", page)
+	}
+	// A patient that is not the resident's, and a forged form, are refused.
+	if resp, _ := s.post(s.browser, "/consents", url.Values{"csrf": {csrfOf(t, page)}, "patient": {pr}, "org": {"h1"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("refusal for someone else's record: %d", resp.StatusCode)
+	}
+	if resp, _ := s.post(s.browser, "/consents", url.Values{"csrf": {"forged"}, "patient": {kid}, "org": {"h1"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("forged form: %d", resp.StatusCode)
+	}
+	resp, _ := s.post(s.browser, "/consents", url.Values{"csrf": {csrfOf(t, page)}, "patient": {kid}, "org": {"h1"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("refuse: %d", resp.StatusCode)
+	}
+	resp, page = s.get(s.browser, resp.Header.Get("Location"))
+	if resp.StatusCode != 200 || !strings.Contains(page, "已拒绝访问") || !strings.Contains(page, `id="done"`) {
+		t.Fatalf("refuse: %d\n%s", resp.StatusCode, page)
+	}
+	if inCare() {
+		t.Error("the institution's practitioner still reaches the child after the refusal")
+	}
+	id := regexp.MustCompile(`name="id" value="([^"]+)"`).FindStringSubmatch(page)
+	if id == nil {
+		t.Fatal("no withdraw form")
+	}
+	resp, _ = s.post(s.browser, "/consents/withdraw", url.Values{"csrf": {csrfOf(t, page)}, "id": {id[1]}})
+	_, page = s.get(s.browser, "/consents")
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(page, "已撤回") {
+		t.Fatalf("withdraw: %d", resp.StatusCode)
+	}
+	if !inCare() {
+		t.Error("the care relationship did not come back after the withdrawal")
+	}
+	// The consent writes are the resident's acts in the audit log, about
+	// the child's record.
+	acct, _ := s.p.id.AccountByUsername(ctx, "zhao.mu")
+	recs, err := s.p.audit.Find(ctx, store.AuditQuery{Terms: []store.AuditTerm{{Kind: "agent", Value: "user/" + acct.ID}, {Kind: "patient", Value: kid}}, Count: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 {
+		t.Errorf("%d audit entries of the resident's consent acts, want 2 (refuse, withdraw)", len(recs))
 	}
 }
