@@ -83,14 +83,14 @@ func (c *Care) PatientsInCare(ctx context.Context, practitioner, org string) ([]
 			}
 			vals[k] = vs
 		}
-		if err := c.collect(ctx, q.typ, vals, found); err != nil {
+		if err := c.collect(ctx, q.typ, vals, nil, found); err != nil {
 			return nil, err
 		}
 	}
 	if org != "" {
 		refused := map[string]bool{}
 		vals := url.Values{"actor": {"Organization/" + org}, "status": {"active"}}
-		if err := c.collectDenials(ctx, vals, refused); err != nil {
+		if err := c.collect(ctx, "Consent", vals, denies, refused); err != nil {
 			return nil, err
 		}
 		for p := range refused {
@@ -112,13 +112,24 @@ func (c *Care) PatientsInCare(ctx context.Context, practitioner, org string) ([]
 	return out, nil
 }
 
-func (c *Care) collect(ctx context.Context, typ string, vals url.Values, into map[string]bool) error {
+// collect adds the patients of the typ resources matching vals (those
+// keep accepts; nil keeps all).
+func (c *Care) collect(ctx context.Context, typ string, vals url.Values, keep func(map[string]any) bool, into map[string]bool) error {
 	vals.Set("_count", strconv.Itoa(maxCareLinks))
 	res, err := c.Service.Search(ctx, typ, vals, resources.SearchOptions{})
 	if err != nil {
 		return err
 	}
 	for _, v := range res.Page.Matches {
+		if keep != nil {
+			body, err := decode(v.Body)
+			if err != nil {
+				return err
+			}
+			if !keep(body) {
+				continue
+			}
+		}
 		ps, err := c.Service.PatientsOf(v)
 		if err != nil {
 			return err
@@ -130,29 +141,9 @@ func (c *Care) collect(ctx context.Context, typ string, vals url.Values, into ma
 	return nil
 }
 
-// collectDenials adds the patients of deny consents naming the actor.
-func (c *Care) collectDenials(ctx context.Context, vals url.Values, into map[string]bool) error {
-	vals.Set("_count", strconv.Itoa(maxCareLinks))
-	res, err := c.Service.Search(ctx, "Consent", vals, resources.SearchOptions{})
-	if err != nil {
-		return err
-	}
-	for _, v := range res.Page.Matches {
-		body, err := decode(v.Body)
-		if err != nil {
-			return err
-		}
-		prov, _ := body["provision"].(map[string]any)
-		if t, _ := prov["type"].(string); t != "deny" {
-			continue
-		}
-		ps, err := c.Service.PatientsOf(v)
-		if err != nil {
-			return err
-		}
-		for _, p := range ps {
-			into[p] = true
-		}
-	}
-	return nil
+// denies keeps consents whose provision refuses access.
+func denies(consent map[string]any) bool {
+	prov, _ := consent["provision"].(map[string]any)
+	t, _ := prov["type"].(string)
+	return t == "deny"
 }

@@ -60,29 +60,14 @@ const (
 // commits, so a failed login's count and entry are kept) or another error
 // (the transaction rolls back).
 func (s *Service) act(ctx context.Context, fn func(tx store.Tx) (*audit.Entry, error)) error {
-	var refusal error
-	var audited bool
-	err := s.st.Update(ctx, func(tx store.Tx) error {
-		refusal, audited = nil, false
-		e, err := fn(tx)
+	var a audit.Appender
+	if s.opts.Audit != nil {
+		a = s.opts.Audit
+	}
+	return audit.Act(ctx, s.st, a, func(err error) bool {
 		var ie *Error
-		if err != nil && !errors.As(err, &ie) {
-			return err
-		}
-		refusal = err
-		if e == nil || s.opts.Audit == nil {
-			return nil
-		}
-		audited = true
-		return s.opts.Audit.Append(ctx, tx, *e)
-	})
-	if err != nil {
-		return err
-	}
-	if audited {
-		s.opts.Audit.Notify()
-	}
-	return refusal
+		return errors.As(err, &ie)
+	}, fn)
 }
 
 // view runs fn in a read transaction.

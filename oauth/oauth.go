@@ -165,17 +165,24 @@ func (h *Handler) client(w http.ResponseWriter, r *http.Request, f url.Values) (
 	return c, true
 }
 
+// request reads the form of a token, revocation or introspection request
+// and authenticates its client; on failure it has answered.
+func (h *Handler) request(w http.ResponseWriter, r *http.Request) (url.Values, identity.Client, bool) {
+	f, ok := form(w, r)
+	if !ok {
+		return nil, identity.Client{}, false
+	}
+	c, ok := h.client(w, r, f)
+	return f, c, ok
+}
+
 func (h *Handler) internal(w http.ResponseWriter, err error) {
 	h.log.Error("oauth: internal error", "error", err.Error())
 	oauthError(w, http.StatusInternalServerError, "server_error", "the server could not complete the request")
 }
 
 func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
-	f, ok := form(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.client(w, r, f)
+	f, c, ok := h.request(w, r)
 	if !ok {
 		return
 	}
@@ -224,11 +231,7 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) revoke(w http.ResponseWriter, r *http.Request) {
-	f, ok := form(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.client(w, r, f)
+	f, c, ok := h.request(w, r)
 	if !ok {
 		return
 	}
@@ -244,11 +247,7 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) introspect(w http.ResponseWriter, r *http.Request) {
-	f, ok := form(w, r)
-	if !ok {
-		return
-	}
-	c, ok := h.client(w, r, f)
+	f, c, ok := h.request(w, r)
 	if !ok {
 		return
 	}

@@ -210,28 +210,11 @@ func (s *Service) Algorithm() string { return s.alg }
 // package's errors) still commits, so a wrong PIN's count and the audit
 // entry are kept.
 func (s *Service) act(ctx context.Context, fn func(tx store.Tx) (*audit.Entry, error)) error {
-	var refusal error
-	var audited bool
-	err := s.opts.Store.Update(ctx, func(tx store.Tx) error {
-		refusal, audited = nil, false
-		e, err := fn(tx)
-		if err != nil && !isRefusal(err) {
-			return err
-		}
-		refusal = err
-		if e == nil || s.opts.Audit == nil {
-			return nil
-		}
-		audited = true
-		return s.opts.Audit.Append(ctx, tx, *e)
-	})
-	if err != nil {
-		return err
+	var a audit.Appender
+	if s.opts.Audit != nil {
+		a = s.opts.Audit
 	}
-	if audited {
-		s.opts.Audit.Notify()
-	}
-	return refusal
+	return audit.Act(ctx, s.opts.Store, a, isRefusal, fn)
 }
 
 func isRefusal(err error) bool {
