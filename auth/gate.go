@@ -20,8 +20,7 @@ const maxBreakGlassReason = 500
 
 // TokenSource looks up access tokens; *identity.Service implements it.
 type TokenSource interface {
-	Lookup(ctx context.Context, kind, token string) (identity.Grant, *identity.Account, error)
-	Client(ctx context.Context, id string) (identity.Client, error)
+	LookupWithClient(ctx context.Context, kind, token string) (identity.Grant, *identity.Account, identity.Client, error)
 }
 
 // Gate authenticates API requests by bearer token and decides them with
@@ -43,7 +42,7 @@ func (g *Gate) Authenticate(r *http.Request) (*Principal, error) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
 		return nil, fhir.Errorf(fhir.IssueSecurity, "the Authorization header must be \"Bearer <access token>\"").WithStatus(http.StatusUnauthorized)
 	}
-	grant, acct, err := g.Tokens.Lookup(r.Context(), identity.KindAccess, strings.TrimSpace(tok))
+	grant, acct, client, err := g.Tokens.LookupWithClient(r.Context(), identity.KindAccess, strings.TrimSpace(tok))
 	if identity.CodeOf(err) == identity.ErrInvalidToken.Code {
 		return nil, fhir.Errorf(fhir.IssueSecurity, "the access token is not valid (unknown, expired or revoked)").WithStatus(http.StatusUnauthorized)
 	}
@@ -56,11 +55,7 @@ func (g *Gate) Authenticate(r *http.Request) (*Principal, error) {
 	}
 	p := &Principal{Account: acct, Client: grant.Client, Scopes: scopes, Scoped: true, Patient: grant.Patient}
 	if acct == nil {
-		c, err := g.Tokens.Client(r.Context(), grant.Client)
-		if err != nil {
-			return nil, err
-		}
-		p.ClientOrg = c.Organization
+		p.ClientOrg = client.Organization
 	}
 	if reason := strings.TrimSpace(r.Header.Get(BreakGlassHeader)); reason != "" {
 		if !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > maxBreakGlassReason {

@@ -313,8 +313,16 @@ func (s *Service) ClientCredentials(ctx context.Context, c Client, scope string)
 // KindAccess or KindRefresh), or ErrInvalidToken for one that is unknown,
 // expired, spent, revoked, or whose account or client is gone or disabled.
 func (s *Service) Lookup(ctx context.Context, kind, token string) (Grant, *Account, error) {
+	g, acct, _, err := s.LookupWithClient(ctx, kind, token)
+	return g, acct, err
+}
+
+// LookupWithClient is Lookup that also returns the token's client, read
+// in the same transaction.
+func (s *Service) LookupWithClient(ctx context.Context, kind, token string) (Grant, *Account, Client, error) {
 	var g Grant
 	var acct *Account
+	var c Client
 	err := s.view(ctx, func(tx store.Tx) error {
 		if err := getJSON(ctx, tx, kind, hashKey(token), &g); err != nil {
 			return err
@@ -327,7 +335,6 @@ func (s *Service) Lookup(ctx context.Context, kind, token string) (Grant, *Accou
 		} else if revoked {
 			return ErrInvalidToken
 		}
-		var c Client
 		if err := getJSON(ctx, tx, kindClient, g.Client, &c); err != nil {
 			return err
 		}
@@ -344,9 +351,9 @@ func (s *Service) Lookup(ctx context.Context, kind, token string) (Grant, *Accou
 		return nil
 	})
 	if fhir.CodeOf(err) == fhir.IssueNotFound {
-		return Grant{}, nil, ErrInvalidToken
+		return Grant{}, nil, Client{}, ErrInvalidToken
 	}
-	return g, acct, err
+	return g, acct, c, err
 }
 
 // Revoke revokes a token of client c (RFC 7009): an access token alone,

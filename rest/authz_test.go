@@ -378,6 +378,9 @@ func TestSearchOracles(t *testing.T) {
 			t.Errorf("%s: want 403, got %s", q, r)
 		}
 	}
+	if m := get("/Observation/_history").JSON(t); m["total"] != nil {
+		t.Errorf("type history tells a resident how many versions exist: total %v", m["total"])
+	}
 	for _, q := range []string{
 		"/Observation?_summary=count",
 		"/Observation?code:missing=false&_total=accurate",

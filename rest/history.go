@@ -67,12 +67,13 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request, c *call) error
 		if page.Versions, err = h.visible(r.Context(), c, page.Versions); err != nil {
 			return err
 		}
-		if len(page.Versions) < n {
-			if c.id != "" && len(page.Versions) == 0 {
-				// A resource's history is the resource: refused like a read.
-				return auth.Deny(auth.ReasonPatient)
-			}
-			page.Total = len(page.Versions)
+		if c.id != "" && n > 0 && len(page.Versions) == 0 {
+			// A resource's history is the resource: refused like a read.
+			return auth.Deny(auth.ReasonPatient)
+		}
+		if c.id == "" || len(page.Versions) < n {
+			// The total counts versions the caller may not see: left out.
+			page.Total = -1
 		}
 	}
 	c.disclose(page.Versions...)
@@ -80,8 +81,10 @@ func (h *Handler) history(w http.ResponseWriter, r *http.Request, c *call) error
 	bundle := map[string]any{
 		"resourceType": "Bundle",
 		"type":         "history",
-		"total":        page.Total,
 		"link":         []any{map[string]any{"relation": "self", "url": base + r.URL.Path[len("/fhir"):] + queryString(q)}},
+	}
+	if page.Total >= 0 {
+		bundle["total"] = page.Total
 	}
 	if page.Next > 0 {
 		nq := url.Values{}
