@@ -480,3 +480,25 @@ func putJSON(ctx context.Context, tx store.Tx, kind, key string, v any) error {
 	}
 	return tx.Records().Put(ctx, store.Record{Kind: kind, Key: key, Value: b})
 }
+
+// RotateMasterKey re-encrypts the CA's private key under next, in one
+// transaction: after it commits only next opens the CA.
+func RotateMasterKey(ctx context.Context, st store.Store, current, next []byte) error {
+	if len(next) != 16 {
+		return errors.New("signing: the master key must be 16 bytes (SM4-128)")
+	}
+	return st.Update(ctx, func(tx store.Tx) error {
+		var ca caRecord
+		if err := getJSON(ctx, tx, kindCA, "ca", &ca); err != nil {
+			return err
+		}
+		pk, err := ca.Key.open(current, []byte(kindCA))
+		if err != nil {
+			return fmt.Errorf("signing: the CA key does not open with the current master key: %w", err)
+		}
+		if ca.Key, err = seal(next, pk, []byte(kindCA)); err != nil {
+			return err
+		}
+		return putJSON(ctx, tx, kindCA, "ca", &ca)
+	})
+}

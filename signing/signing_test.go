@@ -216,3 +216,22 @@ func TestOpenSSLVerifies(t *testing.T) {
 		t.Errorf("openssl verify of the certificate chain: %v\n%s", err, out)
 	}
 }
+
+func TestRotateMasterKey(t *testing.T) {
+	st := storetest.OpenSQLite(t, nil)
+	s := open(t, st, AlgSM2, master)
+	next := []byte("fedcba9876543210")
+	if err := RotateMasterKey(ctx, st, []byte("wrong-key-123456"), next); err == nil {
+		t.Error("rotation with a wrong current key succeeded")
+	}
+	if err := RotateMasterKey(ctx, st, master, next); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(ctx, Options{Store: st, MasterKey: master}); err == nil {
+		t.Error("the old master key still opens the CA")
+	}
+	s2 := open(t, st, AlgSM2, next)
+	if !bytes.Equal(s.CACertificate(), s2.CACertificate()) {
+		t.Error("rotation changed the CA")
+	}
+}

@@ -2,9 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"path/filepath"
+
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/yitong-health/yitong/signing"
 	"io"
 	"log/slog"
 	"os"
@@ -22,9 +27,10 @@ func (c *adminCmd) Summary() string {
 
 func (c *adminCmd) Run(ctx context.Context, args []string) error {
 	subs := map[string]func(context.Context, []string) error{
-		"bootstrap": c.bootstrap,
-		"account":   func(ctx context.Context, args []string) error { return c.group(ctx, "account", args, c.accountCreate) },
-		"client":    func(ctx context.Context, args []string) error { return c.group(ctx, "client", args, c.clientCreate) },
+		"bootstrap":         c.bootstrap,
+		"rotate-master-key": c.rotateMasterKey,
+		"account":           func(ctx context.Context, args []string) error { return c.group(ctx, "account", args, c.accountCreate) },
+		"client":            func(ctx context.Context, args []string) error { return c.group(ctx, "client", args, c.clientCreate) },
 	}
 	return dispatch(ctx, c.stderr, "admin", "COMMAND", subs, args)
 }
@@ -38,7 +44,7 @@ func (c *adminCmd) group(ctx context.Context, name string, args []string, create
 // the identity service; the acts are audited as the operator's command
 // line (the system agent).
 func (c *adminCmd) withIdentity(ctx context.Context, fs *flag.FlagSet, args []string, fn func(ctx context.Context, p *platform) error) (err error) {
-	st, err := (&auditCmd{stderr: c.stderr}).openOrCreate(ctx, fs, args)
+	st, data, err := openFlagged(ctx, fs, args, false)
 	if err != nil {
 		return err
 	}
@@ -48,6 +54,7 @@ func (c *adminCmd) withIdentity(ctx context.Context, fs *flag.FlagSet, args []st
 		return err
 	}
 	defer p.Close()
+	p.data = data
 	ctx = audit.WithEvent(ctx, &audit.Event{Agent: audit.Agent{Kind: "system", ID: "yitong-admin"}, Source: "command line"})
 	return fn(ctx, p)
 }
@@ -170,5 +177,46 @@ func (c *adminCmd) bootstrap(ctx context.Context, args []string) error {
 			}
 		}
 		return nil
+	})
+}
+
+// rotateMasterKey re-encrypts the signing CA's key under a new master key.
+// With master.key in the data folder the new key replaces it, crash-safely
+// (see nextKeyFile); with YITONG_MASTER_KEY the new key is printed for the
+// operator to set on every node.
+func (c *adminCmd) rotateMasterKey(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("admin rotate-master-key", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	return c.withIdentity(ctx, fs, args, func(ctx context.Context, p *platform) error {
+		data := p.data
+		if err := p.openSigning(ctx, p.svc.Store(), data); err != nil {
+			return err
+		}
+		current, err := masterKey(data)
+		if err != nil {
+			return err
+		}
+		next := make([]byte, 16)
+		if _, err := rand.Read(next); err != nil {
+			return err
+		}
+		fromEnv := os.Getenv("YITONG_MASTER_KEY") != ""
+		if !fromEnv {
+			if err := writeKeyFile(filepath.Join(data, nextKeyFile), next); err != nil {
+				return err
+			}
+		}
+		if err := signing.RotateMasterKey(ctx, p.svc.Store(), current, next); err != nil {
+			return err
+		}
+		if fromEnv {
+			fmt.Fprintf(c.stdout, "YITONG_MASTER_KEY=%s\n", hex.EncodeToString(next))
+			return nil
+		}
+		if err := os.Rename(filepath.Join(data, nextKeyFile), filepath.Join(data, "master.key")); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "master key rotated: %s\n", filepath.Join(data, "master.key"))
+		return syncDir(data)
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/yitong-health/yitong/audit"
@@ -56,6 +57,8 @@ type platform struct {
 	id    *identity.Service
 	// sign is the signing service; nil until openSigning.
 	sign *signing.Service
+	// data is the data folder of commands that know it.
+	data string
 	stop context.CancelFunc
 	done chan struct{}
 }
@@ -89,7 +92,21 @@ func (p *platform) openSigning(ctx context.Context, st store.Store, data string)
 		return fmt.Errorf("master key: %w", err)
 	}
 	p.sign, err = signing.Open(ctx, signing.Options{Store: st, Audit: p.audit, MasterKey: mk})
-	return err
+	if err == nil || os.Getenv("YITONG_MASTER_KEY") != "" {
+		return err
+	}
+	// A rotation that stopped after re-encrypting: its key opens the CA.
+	next, nerr := readKeyFile(filepath.Join(data, nextKeyFile))
+	if nerr != nil {
+		return err
+	}
+	if p.sign, err = signing.Open(ctx, signing.Options{Store: st, Audit: p.audit, MasterKey: next}); err != nil {
+		return err
+	}
+	if err := os.Rename(filepath.Join(data, nextKeyFile), filepath.Join(data, "master.key")); err != nil {
+		return err
+	}
+	return syncDir(data)
 }
 
 // Close stops the audit writer once everything recorded is written.

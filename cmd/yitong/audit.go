@@ -36,37 +36,34 @@ func (c *auditCmd) Run(ctx context.Context, args []string) error {
 // openStore parses the store flags plus the command's own, and opens
 // the store, which must exist.
 func (c *auditCmd) openStore(ctx context.Context, fs *flag.FlagSet, args []string) (store.Store, error) {
-	return openFlagged(ctx, fs, args, true)
-}
-
-// openOrCreate is openStore for commands that may create the database.
-func (c *auditCmd) openOrCreate(ctx context.Context, fs *flag.FlagSet, args []string) (store.Store, error) {
-	return openFlagged(ctx, fs, args, false)
+	st, _, err := openFlagged(ctx, fs, args, true)
+	return st, err
 }
 
 // openFlagged parses the store flags plus fs's own and opens the store;
-// with mustExist an SQLite file that is not there is an error.
-func openFlagged(ctx context.Context, fs *flag.FlagSet, args []string, mustExist bool) (store.Store, error) {
+// with mustExist an SQLite file that is not there is an error. It also
+// returns the data folder the flags chose.
+func openFlagged(ctx context.Context, fs *flag.FlagSet, args []string, mustExist bool) (store.Store, string, error) {
 	set := config.Bind(fs, storeFlags()...)
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("%s: unexpected arguments %v", fs.Name(), fs.Args())
+		return nil, "", fmt.Errorf("%s: unexpected arguments %v", fs.Name(), fs.Args())
 	}
 	v, err := getAll(set, storeFlags()...)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	// Auditing a database that is not there must fail, not create an
 	// empty one that verifies.
 	if b := config.ResolveBackend(v[1], v[0]); mustExist && b.Kind == "sqlite" {
 		if _, err := os.Stat(b.Path); err != nil {
-			return nil, fmt.Errorf("%s: no database at %s: %w", fs.Name(), b.Path, err)
+			return nil, "", fmt.Errorf("%s: no database at %s: %w", fs.Name(), b.Path, err)
 		}
 	}
 	st, _, err := openStore(ctx, v[1], v[0])
-	return st, err
+	return st, v[0], err
 }
 
 // closeStore closes st, reporting its error unless err already holds one.

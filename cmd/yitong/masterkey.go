@@ -24,18 +24,14 @@ func masterKey(data string) ([]byte, error) {
 		return k, nil
 	}
 	path := filepath.Join(data, "master.key")
-	b, err := os.ReadFile(path)
+	k, err := readKeyFile(path)
 	if err == nil {
-		k, err := hex.DecodeString(strings.TrimSpace(string(b)))
-		if err != nil || len(k) != 16 {
-			return nil, fmt.Errorf("%s must hold 32 hexadecimal digits", path)
-		}
 		return k, nil
 	}
 	if !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
-	k := make([]byte, 16)
+	k = make([]byte, 16)
 	if _, err := rand.Read(k); err != nil {
 		return nil, err
 	}
@@ -48,4 +44,42 @@ func masterKey(data string) ([]byte, error) {
 	}
 	_, err = f.WriteString(hex.EncodeToString(k) + "\n")
 	return k, errors.Join(err, f.Sync(), f.Close())
+}
+
+// nextKeyFile holds a master key being rotated to, until the rotation is
+// done: written (and synced) before the database is re-encrypted, renamed
+// over master.key after. If the process dies between, openSigning finds
+// the CA opens with this file's key and finishes the rename.
+const nextKeyFile = "master.key.next"
+
+// writeKeyFile writes key to path durably (0600).
+func writeKeyFile(path string, key []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(hex.EncodeToString(key) + "\n")
+	return errors.Join(err, f.Sync(), f.Close())
+}
+
+// readKeyFile reads a key file of 32 hex digits.
+func readKeyFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	k, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(k) != 16 {
+		return nil, fmt.Errorf("%s must hold 32 hexadecimal digits", path)
+	}
+	return k, nil
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	return errors.Join(d.Sync(), d.Close())
 }

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/yitong-health/yitong/store/sqlite"
+)
+
+func TestAdminCommands(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	t.Setenv("YITONG_MASTER_KEY", "")
+	cmd := func(args ...string) (string, error) {
+		var out, errOut bytes.Buffer
+		err := run(ctx, append(args, "--data", data), &out, &errOut)
+		return out.String() + errOut.String(), err
+	}
+	out, err := cmd("admin", "bootstrap", "--org-name", "示范市卫健委")
+	if err != nil || strings.Count(out, "temporary_password: ") != 3 || !strings.Contains(out, "username: admin-security") {
+		t.Fatalf("bootstrap: %v\n%s", err, out)
+	}
+	if out, err := cmd("admin", "bootstrap", "--org-name", "again"); err == nil {
+		t.Errorf("a second bootstrap succeeded:\n%s", out)
+	}
+	if out, err := cmd("admin", "account", "create", "--username", "dr.li", "--role", "doctor"); err == nil {
+		t.Errorf("a doctor without a practitioner:\n%s", out)
+	}
+	if out, err := cmd("admin", "account", "create", "--username", "x", "--role", "resident"); err == nil {
+		t.Errorf("a malformed user name:\n%s", out)
+	}
+	if out, err := cmd("admin", "client", "create", "--name", "HIS", "--scope", "system/*.rs", "--secret", "--jwks", "x.json"); err == nil {
+		t.Errorf("--secret with --jwks:\n%s", out)
+	}
+	out, err = cmd("admin", "client", "create", "--name", "HIS", "--scope", "system/*.rs", "--secret")
+	if err != nil || !strings.Contains(out, "client_id: ") || !strings.Contains(out, "client_secret: ytc_") {
+		t.Fatalf("client create: %v\n%s", err, out)
+	}
+	// Rotating the master key twice: each time the CA opens with the new
+	// key only, and the CA stays the same.
+	openCA := func() []byte {
+		t.Helper()
+		st, err := sqlite.Open(ctx, filepath.Join(data, "yitong.db"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := openPlatform(ctx, st, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			p.Close()
+			if err := st.Close(); err != nil {
+				t.Error(err)
+			}
+		}()
+		if err := p.openSigning(ctx, st, data); err != nil {
+			t.Fatalf("open signing: %v", err)
+		}
+		return p.sign.CACertificate()
+	}
+	ca := openCA()
+	for range 2 {
+		before, _ := os.ReadFile(filepath.Join(data, "master.key"))
+		if out, err := cmd("admin", "rotate-master-key"); err != nil || !strings.Contains(out, "master key rotated") {
+			t.Fatalf("rotate: %v\n%s", err, out)
+		}
+		after, _ := os.ReadFile(filepath.Join(data, "master.key"))
+		if bytes.Equal(before, after) {
+			t.Error("the master key file did not change")
+		}
+		if !bytes.Equal(openCA(), ca) {
+			t.Error("the CA changed")
+		}
+	}
+	// A rotation that stopped after the database changed: the next key is
+	// found and the rename finished.
+	cur, _ := os.ReadFile(filepath.Join(data, "master.key"))
+	if err := os.WriteFile(filepath.Join(data, nextKeyFile), cur, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "master.key"), []byte("00112233445566778899aabbccddeeff\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(openCA(), ca) {
+		t.Error("the CA changed after recovery")
+	}
+	if _, err := os.Stat(filepath.Join(data, nextKeyFile)); !os.IsNotExist(err) {
+		t.Errorf("the next key file is still there: %v", err)
+	}
+}
