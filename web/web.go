@@ -14,6 +14,7 @@ import (
 	"path"
 	"time"
 
+	"github.com/yitong-health/yitong/audit"
 	"github.com/yitong-health/yitong/auth"
 	"github.com/yitong-health/yitong/identity"
 	"github.com/yitong-health/yitong/registry"
@@ -41,7 +42,10 @@ type Config struct {
 	// Resources serves the pages that read and write FHIR data (a
 	// resident's consent); nil leaves them out.
 	Resources *resources.Service
-	Logger    *slog.Logger
+	// Audit serves the access log and the trace pages; nil leaves them
+	// out.
+	Audit  *audit.Log
+	Logger *slog.Logger
 }
 
 // Handler serves the pages.
@@ -52,7 +56,7 @@ type Handler struct {
 }
 
 // pageNames are the page templates; each is parsed with layout.html.
-var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html", "practitioners.html", "consents.html"}
+var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html", "practitioners.html", "consents.html", "accesslog.html", "trace.html"}
 
 // New parses the templates (panicking on a broken template: that is a
 // programming error caught by the tests) and returns the handler.
@@ -83,6 +87,9 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("GET /consents", h.consentsPage)
 	h.mux.HandleFunc("POST /consents", h.refuseOrg)
 	h.mux.HandleFunc("POST /consents/withdraw", h.withdrawConsent)
+	h.mux.HandleFunc("GET /access-log", h.accessLog)
+	h.mux.HandleFunc("GET /trace", h.trace)
+	h.mux.HandleFunc("GET /trace/proof", h.traceProof)
 	h.mux.HandleFunc("GET /pki/ca.crt", h.caCertificate)
 	h.mux.HandleFunc("GET /pki/crl", h.crl)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
@@ -118,6 +125,9 @@ type page struct {
 	Cert                             *certView
 	CanSign, CanRegister, CanConsent bool
 	Consents                         []consentView
+	Rows                             []accessRow
+	TraceKind, TraceValue            string
+	Searched, CanTrace               bool
 	Orgs                             []orgOption
 	Categories                       []string
 	Registrations                    []registry.Entry
@@ -135,6 +145,8 @@ func newPage(r *http.Request, title string, s *signedIn) *page {
 		p.CanSign = canSign(&s.account)
 		p.CanRegister = s.account.Role == identity.RoleInstitutionAdmin
 		p.CanConsent = s.account.Role == identity.RoleResident
+		p.CanTrace = s.account.Role == identity.RoleRegulator || s.account.Role == identity.RoleAuditAdmin
+		p.CanTrace = s.account.Role == identity.RoleRegulator || s.account.Role == identity.RoleAuditAdmin
 	}
 	return p
 }

@@ -47,6 +47,10 @@ func TestMessagesExist(t *testing.T) {
 		}
 	}
 	keys["reg.title"], keys["reg.forbidden"] = true, true
+	for _, k := range []string{"act.C", "act.R", "act.U", "act.D", "act.E", "outcome.success", "outcome.failed", "outcome.denied", "outcome.error",
+		"agent.client", "agent.system", "agent.anonymous", "agent.user", "access.title", "access.forbidden", "trace.title", "trace.bad", "trace.forbidden"} {
+		keys[k] = true
+	}
 	for k := range keys {
 		for _, l := range []i18n.Lang{i18n.ZH, i18n.EN} {
 			if !i18n.Has(l, k) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -8,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yitong-health/yitong/audit"
 	"github.com/yitong-health/yitong/auth"
 	"github.com/yitong-health/yitong/identity"
 	"github.com/yitong-health/yitong/registry"
@@ -597,5 +600,165 @@ func TestResidentConsentPage(t *testing.T) {
 	}
 	if len(recs) != 2 {
 		t.Errorf("%d audit entries of the resident's consent acts, want 2 (refuse, withdraw)", len(recs))
+	}
+}
+
+func TestAccessLogAndTrace(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	mk := func(res map[string]any) string {
+		t.Helper()
+		out, err := s.p.svc.Create(ctx, res, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Version.ID
+	}
+	if _, err := s.p.svc.Update(ctx, "Organization", "h1", map[string]any{"resourceType": "Organization", "id": "h1", "name": "第一医院"}, 0); err != nil {
+		t.Fatal(err)
+	}
+	me := mk(map[string]any{"resourceType": "Patient", "name": []any{map[string]any{"family": "钱"}}})
+	other := mk(map[string]any{"resourceType": "Patient", "name": []any{map[string]any{"family": "孙"}}})
+	prs := map[string]string{}
+	for _, d := range []string{"dr.a", "dr.b"} {
+		prs[d] = mk(map[string]any{"resourceType": "Practitioner"})
+		mk(map[string]any{"resourceType": "PractitionerRole", "active": true,
+			"practitioner": map[string]any{"reference": "Practitioner/" + prs[d]}, "organization": map[string]any{"reference": "Organization/h1"}})
+	}
+	mk(map[string]any{"resourceType": "Encounter", "status": "in-progress",
+		"class":       map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+		"subject":     map[string]any{"reference": "Patient/" + me},
+		"participant": []any{map[string]any{"individual": map[string]any{"reference": "Practitioner/" + prs["dr.a"]}}}})
+	app, _, err := s.p.id.CreateClient(ctx, identity.Client{Name: "his", Scope: "user/*.cruds", RedirectURIs: []string{"https://his.example/cb"}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := func(a identity.Account) string {
+		acct, err := s.p.id.CreateAccount(ctx, a, "account-pass-1", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := strings.Repeat("v", 43)
+		sum := sha256.Sum256([]byte(v))
+		code, err := s.p.id.IssueCode(ctx, acct, app, "https://his.example/cb", "user/*.cruds", base64.RawURLEncoding.EncodeToString(sum[:]), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := s.p.id.ExchangeCode(ctx, code, app, "https://his.example/cb", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.Access
+	}
+	get := func(tok, path string, header ...string) int {
+		req, _ := http.NewRequest("GET", s.srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	a := token(identity.Account{Username: "dr.a", Role: identity.RoleDoctor, Practitioner: prs["dr.a"], Organization: "h1"})
+	b := token(identity.Account{Username: "dr.b", Role: identity.RoleDoctor, Practitioner: prs["dr.b"], Organization: "h1"})
+	if st := get(a, "/fhir/Patient/"+me); st != 200 {
+		t.Fatalf("doctor in care: %d", st)
+	}
+	if st := get(b, "/fhir/Patient/"+me); st != 403 {
+		t.Fatalf("doctor not in care: %d", st)
+	}
+	if st := get(b, "/fhir/Patient/"+me, "X-Break-Glass-Reason", "昏迷送医"); st != 200 {
+		t.Fatalf("break-the-glass: %d", st)
+	}
+	get(a, "/fhir/Patient/"+other) // about another patient: not in the resident's log
+	if err := s.p.audit.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.p.audit.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The resident sees the three reads of their record, the emergency one
+	// marked, and nothing about the other patient.
+	if _, err := s.p.id.CreateAccount(ctx, identity.Account{Username: "qian.yi", Role: identity.RoleResident, Patient: me}, "resident-pass-1", false); err != nil {
+		t.Fatal(err)
+	}
+	s.login(s.browser, "qian.yi", "resident-pass-1", "")
+	resp, page := s.get(s.browser, "/access-log")
+	if resp.StatusCode != 200 {
+		t.Fatalf("access log: %d", resp.StatusCode)
+	}
+	if n := strings.Count(page, "<td>第一医院</td>"); n != 3 {
+		t.Errorf("%d accesses by the hospital listed, want 3:\n%s", n, page)
+	}
+	if strings.Count(page, `class="btg"`) != 1 || !strings.Contains(page, "紧急调阅") || !strings.Contains(page, "被拒绝") {
+		t.Errorf("the emergency access or the refusal is not shown:\n%s", page)
+	}
+	if resp, _ := s.get(s.browser, "/trace?kind=patient&value="+me); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("resident on the trace page: %d", resp.StatusCode)
+	}
+	// The regulator traces the patient and downloads a proof that verifies.
+	reg, err := s.p.id.CreateAccount(ctx, identity.Account{Username: "reg.1", Role: identity.RoleRegulator, Region: "110000"}, "regulator-pass-1", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _, _ := s.p.id.BeginTOTP(ctx, reg.ID)
+	code, _ := identity.TOTPCode(secret, time.Now())
+	if err := s.p.id.ConfirmTOTP(ctx, reg.ID, code); err != nil {
+		t.Fatal(err)
+	}
+	code, _ = identity.TOTPCode(secret, time.Now().Add(30*time.Second))
+	rb := newBrowser()
+	s.login(rb, "reg.1", "regulator-pass-1", code)
+	resp, page = s.get(rb, "/trace?kind=patient&value="+me)
+	if resp.StatusCode != 200 || strings.Count(page, `class="proof"`) < 3 {
+		t.Fatalf("trace: %d\n%s", resp.StatusCode, page)
+	}
+	link := regexp.MustCompile(`href="(/trace/proof\?seq=\d+)"`).FindStringSubmatch(page)
+	resp, body := s.get(rb, strings.ReplaceAll(link[1], "&amp;", "&"))
+	if resp.StatusCode != 200 {
+		t.Fatalf("proof: %d %s", resp.StatusCode, body)
+	}
+	var pf struct {
+		Entry, LeafHash, Checkpoint, Signature, PublicKey string
+		LeafIndex, TreeSize                               int64
+		Hashes                                            []string
+	}
+	if err := json.Unmarshal([]byte(body), &pf); err != nil {
+		t.Fatal(err)
+	}
+	dec := func(s string) []byte {
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	blk, _ := pem.Decode([]byte(pf.PublicKey))
+	v, err := audit.ParsePublicKey(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := audit.ParseNote([]byte(pf.Checkpoint))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp.Note, cp.Signature = []byte(pf.Checkpoint), dec(pf.Signature)
+	if err := audit.VerifyCheckpoint(v, cp); err != nil {
+		t.Fatalf("the checkpoint does not verify: %v", err)
+	}
+	h := s.p.audit.Hasher()
+	if !bytes.Equal(h.HashLeaf(dec(pf.Entry)), dec(pf.LeafHash)) {
+		t.Error("the leaf hash is not the entry's")
+	}
+	var hashes [][]byte
+	for _, x := range pf.Hashes {
+		hashes = append(hashes, dec(x))
+	}
+	if err := audit.VerifyInclusion(h, audit.Inclusion{Index: pf.LeafIndex, Size: pf.TreeSize, LeafHash: dec(pf.LeafHash), Hashes: hashes}, cp.Root); err != nil {
+		t.Errorf("the inclusion proof does not verify: %v", err)
 	}
 }
