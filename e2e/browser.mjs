@@ -101,6 +101,10 @@ try {
   await page.waitForSelector("#result, #error", { timeout: 30000 });
   await expectText(page, "#result", "patient " + cfg.patientId + " " + cfg.patientName);
   step("SMART launch: fhirclient read Patient/" + cfg.patientId);
+  await page.goto(cfg.yitong + "/access-log");
+  await expectText(page, "#accesses", "本人");
+  await expectText(page, "#accesses", "查看");
+  step("the resident's access log lists the app's read");
 
   // 3. The same launch with a spoiled PKCE verifier fails.
   await page.goto(launch + "&tamper=1");
