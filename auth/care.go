@@ -52,10 +52,7 @@ type careEntry struct {
 // teams and referrals to them; less patients with an active Consent that
 // denies the practitioner's organization.
 func (c *Care) PatientsInCare(ctx context.Context, practitioner, org string) ([]string, error) {
-	now := time.Now
-	if c.Now != nil {
-		now = c.Now
-	}
+	now := c.now
 	key := practitioner + "|" + org
 	if c.TTL > 0 {
 		c.mu.Lock()
@@ -90,7 +87,7 @@ func (c *Care) PatientsInCare(ctx context.Context, practitioner, org string) ([]
 	if org != "" {
 		refused := map[string]bool{}
 		vals := url.Values{"actor": {"Organization/" + org}, "status": {"active"}}
-		if err := c.collect(ctx, "Consent", vals, denies, refused); err != nil {
+		if err := c.collect(ctx, "Consent", vals, c.denies, refused); err != nil {
 			return nil, err
 		}
 		for p := range refused {
@@ -141,9 +138,50 @@ func (c *Care) collect(ctx context.Context, typ string, vals url.Values, keep fu
 	return nil
 }
 
-// denies keeps consents whose provision refuses access.
-func denies(consent map[string]any) bool {
+// denies keeps consents whose provision refuses access now: type deny,
+// and a provision period (if any) that covers now.
+func (c *Care) denies(consent map[string]any) bool {
 	prov, _ := consent["provision"].(map[string]any)
-	t, _ := prov["type"].(string)
-	return t == "deny"
+	if t, _ := prov["type"].(string); t != "deny" {
+		return false
+	}
+	period, _ := prov["period"].(map[string]any)
+	now := c.now()
+	if s, _ := period["start"].(string); s != "" {
+		if t, ok := parseDay(s); ok && now.Before(t) {
+			return false
+		}
+	}
+	if e, _ := period["end"].(string); e != "" {
+		if t, ok := parseDay(e); ok && !now.Before(t) {
+			return false
+		}
+	}
+	return true
+}
+
+// parseDay reads a FHIR dateTime, or a date as the start of that day in
+// Asia/Shanghai (an end date then ends at the start of the day: a refusal
+// "until 2026-12-01" no longer holds on that day).
+func parseDay(s string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	t, err := time.ParseInLocation("2006-01-02", s, shanghai)
+	return t, err == nil
+}
+
+var shanghai = func() *time.Location {
+	l, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return l
+}()
+
+func (c *Care) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
 }
