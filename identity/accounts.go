@@ -189,3 +189,38 @@ func (s *Service) ConfirmTOTP(ctx context.Context, id, code string) error {
 		return e, putJSON(ctx, tx, kindAccount, id, &a, zeroTime)
 	})
 }
+
+// ResetPassword gives the account a new temporary password (returned, to
+// be handed to the person and changed at first sign-in).
+func (s *Service) ResetPassword(ctx context.Context, id string) (string, error) {
+	pw, err := TemporaryPassword()
+	if err != nil {
+		return "", err
+	}
+	hash, err := HashPassword(pw)
+	if err != nil {
+		return "", err
+	}
+	err = s.act(ctx, func(tx store.Tx) (*audit.Entry, error) {
+		var a Account
+		if err := getJSON(ctx, tx, kindAccount, id, &a); err != nil {
+			return nil, err
+		}
+		a.PasswordHash, a.PasswordSet, a.MustChangePassword = hash, tx.Now(), true
+		return &audit.Entry{Action: "password-reset", Detail: "account " + id}, putJSON(ctx, tx, kindAccount, id, &a, zeroTime)
+	})
+	return pw, err
+}
+
+// ResetSecondFactor removes the account's TOTP secret: the person enrols a
+// new one at the next sign-in (a lost phone).
+func (s *Service) ResetSecondFactor(ctx context.Context, id string) error {
+	return s.act(ctx, func(tx store.Tx) (*audit.Entry, error) {
+		var a Account
+		if err := getJSON(ctx, tx, kindAccount, id, &a); err != nil {
+			return nil, err
+		}
+		a.TOTPSecret, a.TOTPPending, a.TOTPLastStep = "", "", 0
+		return &audit.Entry{Action: "mfa-reset", Detail: "account " + id}, putJSON(ctx, tx, kindAccount, id, &a, zeroTime)
+	})
+}

@@ -56,7 +56,7 @@ type Handler struct {
 }
 
 // pageNames are the page templates; each is parsed with layout.html.
-var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html", "practitioners.html", "consents.html", "accesslog.html", "trace.html"}
+var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html", "practitioners.html", "consents.html", "accesslog.html", "trace.html", "accounts.html"}
 
 // New parses the templates (panicking on a broken template: that is a
 // programming error caught by the tests) and returns the handler.
@@ -87,6 +87,8 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("GET /consents", h.consentsPage)
 	h.mux.HandleFunc("POST /consents", h.refuseOrg)
 	h.mux.HandleFunc("POST /consents/withdraw", h.withdrawConsent)
+	h.mux.HandleFunc("GET /admin/accounts", h.accountsPage)
+	h.mux.HandleFunc("POST /admin/accounts", h.manageAccount)
 	h.mux.HandleFunc("GET /access-log", h.accessLog)
 	h.mux.HandleFunc("GET /trace", h.trace)
 	h.mux.HandleFunc("GET /trace/proof", h.traceProof)
@@ -128,6 +130,8 @@ type page struct {
 	Rows                             []accessRow
 	TraceKind, TraceValue            string
 	Searched, CanTrace               bool
+	Accounts                         []identity.Account
+	CanManage                        bool
 	Orgs                             []orgOption
 	Categories                       []string
 	Registrations                    []registry.Entry
@@ -146,6 +150,7 @@ func newPage(r *http.Request, title string, s *signedIn) *page {
 		p.CanRegister = s.account.Role == identity.RoleInstitutionAdmin
 		p.CanConsent = s.account.Role == identity.RoleResident
 		p.CanTrace = s.account.Role == identity.RoleRegulator || s.account.Role == identity.RoleAuditAdmin
+		p.CanManage = s.account.Role == identity.RoleSecurityAdmin
 		p.CanTrace = s.account.Role == identity.RoleRegulator || s.account.Role == identity.RoleAuditAdmin
 	}
 	return p

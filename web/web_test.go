@@ -31,7 +31,9 @@ func TestMessagesExist(t *testing.T) {
 	for _, r := range identity.Roles {
 		keys["role."+string(r)] = true
 	}
-	for _, e := range []*identity.Error{identity.ErrBadCredentials, identity.ErrBadTOTP, identity.ErrWeakPassword, {Code: "locked"}, {Code: "mismatch"}, {Code: "csrf"}} {
+	for _, e := range []*identity.Error{identity.ErrBadCredentials, identity.ErrBadTOTP, identity.ErrWeakPassword, identity.ErrUsernameTaken,
+		identity.ErrBadUsername, identity.ErrBadRole, identity.ErrInvalidToken, identity.ErrInvalidClient, identity.ErrInvalidGrant,
+		identity.ErrInvalidRequest, {Code: "invalid-scope"}, {Code: "locked"}, {Code: "mismatch"}, {Code: "csrf"}} {
 		keys["identity."+e.Code] = true
 	}
 	for _, k := range []string{"nav.home", "login.title", "mfa.title", "password.title", "authorize.title", "error.title",
@@ -48,7 +50,8 @@ func TestMessagesExist(t *testing.T) {
 	}
 	keys["reg.title"], keys["reg.forbidden"] = true, true
 	for _, k := range []string{"act.C", "act.R", "act.U", "act.D", "act.E", "outcome.success", "outcome.failed", "outcome.denied", "outcome.error",
-		"agent.client", "agent.system", "agent.anonymous", "agent.user", "access.title", "access.forbidden", "trace.title", "trace.bad", "trace.forbidden"} {
+		"agent.client", "agent.system", "agent.anonymous", "agent.user", "access.title", "access.forbidden", "trace.title", "trace.bad", "trace.forbidden",
+		"accounts.title", "accounts.forbidden", "accounts.self"} {
 		keys[k] = true
 	}
 	for k := range keys {

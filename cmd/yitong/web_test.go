@@ -762,3 +762,79 @@ func TestAccessLogAndTrace(t *testing.T) {
 		t.Errorf("the inclusion proof does not verify: %v", err)
 	}
 }
+
+func TestSecurityAdminAccountsPage(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	sec, err := s.p.id.CreateAccount(ctx, identity.Account{Username: "sec.admin", Role: identity.RoleSecurityAdmin}, "security-pass-1", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, _, _ := s.p.id.BeginTOTP(ctx, sec.ID)
+	code, _ := identity.TOTPCode(secret, time.Now())
+	if err := s.p.id.ConfirmTOTP(ctx, sec.ID, code); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.p.id.CreateAccount(ctx, identity.Account{Username: "wu.ming", Role: identity.RoleResident}, "resident-pass-1", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resident := newBrowser()
+	s.login(resident, "wu.ming", "resident-pass-1", "")
+	if resp, _ := s.get(resident, "/admin/accounts"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("resident on the accounts page: %d", resp.StatusCode)
+	}
+	code, _ = identity.TOTPCode(secret, time.Now().Add(30*time.Second))
+	s.login(s.browser, "sec.admin", "security-pass-1", code)
+	_, page := s.get(s.browser, "/admin/accounts")
+	if !strings.Contains(page, `id="acct-wu.ming"`) {
+		t.Fatalf("accounts page:\n%s", page)
+	}
+	act := func(id, do string) (*http.Response, string) {
+		return s.post(s.browser, "/admin/accounts", url.Values{"csrf": {csrfOf(t, page)}, "id": {id}, "do": {do}})
+	}
+	if resp, _ := act(sec.ID, "disable"); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("disabling oneself: %d", resp.StatusCode)
+	}
+	// Disabling ends the resident's session at once.
+	if resp, _ := act(res.ID, "disable"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("disable: %d", resp.StatusCode)
+	}
+	if resp, _ := s.get(resident, "/consents"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Errorf("a disabled account's session still works: %d", resp.StatusCode)
+	}
+	if resp, _ := s.login(newBrowser(), "wu.ming", "resident-pass-1", ""); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a disabled account signs in: %d", resp.StatusCode)
+	}
+	act(res.ID, "enable")
+	resp, body := act(res.ID, "password")
+	pw := regexp.MustCompile(`id="temp-password">([^<]+)<`).FindStringSubmatch(body)
+	if resp.StatusCode != 200 || pw == nil {
+		t.Fatalf("reset password: %d", resp.StatusCode)
+	}
+	if resp, _ := s.login(newBrowser(), "wu.ming", pw[1], ""); resp.Header.Get("Location") != "/password" {
+		t.Errorf("sign-in with the reset password goes to %q, want /password", resp.Header.Get("Location"))
+	}
+	if resp, _ := act(sec.ID, "mfa"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reset MFA: %d", resp.StatusCode)
+	}
+	if a, _ := s.p.id.Account(ctx, sec.ID); a.MFAEnrolled() {
+		t.Error("the second factor is still enrolled")
+	}
+	// Every act is the security administrator's in the audit log.
+	recs, err := s.p.audit.Find(ctx, store.AuditQuery{Terms: []store.AuditTerm{{Kind: "agent", Value: "user/" + sec.ID}}, Count: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts := map[string]int{}
+	for _, r := range recs {
+		e, err := audit.ParseEntry(r.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		acts[e.Action]++
+	}
+	if acts["account-update"] != 2 || acts["password-reset"] != 1 || acts["mfa-reset"] != 1 {
+		t.Errorf("audited acts of the security administrator: %v", acts)
+	}
+}
