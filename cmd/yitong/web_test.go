@@ -75,6 +75,48 @@ func (s *site) post(c *http.Client, path string, form url.Values) (*http.Respons
 	return resp, string(b)
 }
 
+// create stores a resource through the service and returns its id.
+func (s *site) create(res map[string]any) string {
+	s.t.Helper()
+	out, err := s.p.svc.Create(context.Background(), res, "")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return out.Version.ID
+}
+
+// organization stores Organization/id named name.
+func (s *site) organization(id, name string) {
+	s.t.Helper()
+	if _, err := s.p.svc.Update(context.Background(), "Organization", id, map[string]any{"resourceType": "Organization", "id": id, "name": name}, 0); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// staff creates a staff account with an enrolled second factor and signs
+// it in on browser b (a new one when nil); it returns the account.
+func (s *site) staff(b *http.Client, a identity.Account, password string) identity.Account {
+	s.t.Helper()
+	ctx := context.Background()
+	acct, err := s.p.id.CreateAccount(ctx, a, password, false)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	secret, _, err := s.p.id.BeginTOTP(ctx, acct.ID)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	code, _ := identity.TOTPCode(secret, time.Now())
+	if err := s.p.id.ConfirmTOTP(ctx, acct.ID, code); err != nil {
+		s.t.Fatal(err)
+	}
+	code, _ = identity.TOTPCode(secret, time.Now().Add(30*time.Second))
+	if resp, _ := s.login(b, a.Username, password, code); resp.Header.Get("Location") != "/" {
+		s.t.Fatalf("%s signs in: %d %s", a.Username, resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return acct
+}
+
 var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 func csrfOf(t *testing.T, page string) string {
@@ -395,25 +437,8 @@ func TestLoginLockout(t *testing.T) {
 func TestPractitionerRegistrationPage(t *testing.T) {
 	s := newSite(t)
 	ctx := context.Background()
-	if _, err := s.p.svc.Update(ctx, "Organization", "h1", map[string]any{"resourceType": "Organization", "id": "h1", "name": "示范医院"}, 0); err != nil {
-		t.Fatal(err)
-	}
-	admin, err := s.p.id.CreateAccount(ctx, identity.Account{Username: "admin.h1", Role: identity.RoleInstitutionAdmin, Organization: "h1"}, "admin-pass-123", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret, _, err := s.p.id.BeginTOTP(ctx, admin.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, _ := identity.TOTPCode(secret, time.Now())
-	if err := s.p.id.ConfirmTOTP(ctx, admin.ID, code); err != nil {
-		t.Fatal(err)
-	}
-	code, _ = identity.TOTPCode(secret, time.Now().Add(30*time.Second))
-	if resp, _ := s.login(s.browser, "admin.h1", "admin-pass-123", code); resp.Header.Get("Location") != "/" {
-		t.Fatalf("admin sign-in: %d %s", resp.StatusCode, resp.Header.Get("Location"))
-	}
+	s.organization("h1", "示范医院")
+	s.staff(s.browser, identity.Account{Username: "admin.h1", Role: identity.RoleInstitutionAdmin, Organization: "h1"}, "admin-pass-123")
 	resp, page := s.get(s.browser, "/admin/practitioners")
 	if resp.StatusCode != 200 || !strings.Contains(page, "执业人员备案") {
 		t.Fatalf("registration page: %d", resp.StatusCode)
@@ -524,17 +549,8 @@ func TestBackendServicesPrivateKeyJWT(t *testing.T) {
 func TestResidentConsentPage(t *testing.T) {
 	s := newSite(t)
 	ctx := context.Background()
-	mk := func(res map[string]any) string {
-		t.Helper()
-		out, err := s.p.svc.Create(ctx, res, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out.Version.ID
-	}
-	if _, err := s.p.svc.Update(ctx, "Organization", "h1", map[string]any{"resourceType": "Organization", "id": "h1", "name": "第一医院"}, 0); err != nil {
-		t.Fatal(err)
-	}
+	mk := s.create
+	s.organization("h1", "第一医院")
 	me := mk(map[string]any{"resourceType": "Patient", "name": []any{map[string]any{"family": "赵"}}})
 	kid := mk(map[string]any{"resourceType": "Patient", "name": []any{map[string]any{"family": "赵", "given": []any{"小"}}}})
 	pr := mk(map[string]any{"resourceType": "Practitioner"})
@@ -606,17 +622,8 @@ func TestResidentConsentPage(t *testing.T) {
 func TestAccessLogAndTrace(t *testing.T) {
 	s := newSite(t)
 	ctx := context.Background()
-	mk := func(res map[string]any) string {
-		t.Helper()
-		out, err := s.p.svc.Create(ctx, res, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out.Version.ID
-	}
-	if _, err := s.p.svc.Update(ctx, "Organization", "h1", map[string]any{"resourceType": "Organization", "id": "h1", "name": "第一医院"}, 0); err != nil {
-		t.Fatal(err)
-	}
+	mk := s.create
+	s.organization("h1", "第一医院")
 	me := mk(map[string]any{"resourceType": "Patient", "name": []any{map[string]any{"family": "钱"}}})
 	other := mk(map[string]any{"resourceType": "Patient", "name": []any{map[string]any{"family": "孙"}}})
 	prs := map[string]string{}
@@ -701,18 +708,8 @@ func TestAccessLogAndTrace(t *testing.T) {
 		t.Errorf("resident on the trace page: %d", resp.StatusCode)
 	}
 	// The regulator traces the patient and downloads a proof that verifies.
-	reg, err := s.p.id.CreateAccount(ctx, identity.Account{Username: "reg.1", Role: identity.RoleRegulator, Region: "110000"}, "regulator-pass-1", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret, _, _ := s.p.id.BeginTOTP(ctx, reg.ID)
-	code, _ := identity.TOTPCode(secret, time.Now())
-	if err := s.p.id.ConfirmTOTP(ctx, reg.ID, code); err != nil {
-		t.Fatal(err)
-	}
-	code, _ = identity.TOTPCode(secret, time.Now().Add(30*time.Second))
 	rb := newBrowser()
-	s.login(rb, "reg.1", "regulator-pass-1", code)
+	s.staff(rb, identity.Account{Username: "reg.1", Role: identity.RoleRegulator, Region: "110000"}, "regulator-pass-1")
 	resp, page = s.get(rb, "/trace?kind=patient&value="+me)
 	if resp.StatusCode != 200 || strings.Count(page, `class="proof"`) < 3 {
 		t.Fatalf("trace: %d\n%s", resp.StatusCode, page)
@@ -766,15 +763,6 @@ func TestAccessLogAndTrace(t *testing.T) {
 func TestSecurityAdminAccountsPage(t *testing.T) {
 	s := newSite(t)
 	ctx := context.Background()
-	sec, err := s.p.id.CreateAccount(ctx, identity.Account{Username: "sec.admin", Role: identity.RoleSecurityAdmin}, "security-pass-1", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret, _, _ := s.p.id.BeginTOTP(ctx, sec.ID)
-	code, _ := identity.TOTPCode(secret, time.Now())
-	if err := s.p.id.ConfirmTOTP(ctx, sec.ID, code); err != nil {
-		t.Fatal(err)
-	}
 	res, err := s.p.id.CreateAccount(ctx, identity.Account{Username: "wu.ming", Role: identity.RoleResident}, "resident-pass-1", false)
 	if err != nil {
 		t.Fatal(err)
@@ -784,8 +772,7 @@ func TestSecurityAdminAccountsPage(t *testing.T) {
 	if resp, _ := s.get(resident, "/admin/accounts"); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("resident on the accounts page: %d", resp.StatusCode)
 	}
-	code, _ = identity.TOTPCode(secret, time.Now().Add(30*time.Second))
-	s.login(s.browser, "sec.admin", "security-pass-1", code)
+	sec := s.staff(s.browser, identity.Account{Username: "sec.admin", Role: identity.RoleSecurityAdmin}, "security-pass-1")
 	_, page := s.get(s.browser, "/admin/accounts")
 	if !strings.Contains(page, `id="acct-wu.ming"`) {
 		t.Fatalf("accounts page:\n%s", page)
