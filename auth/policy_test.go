@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/identity"
@@ -96,5 +97,34 @@ func TestClassOf(t *testing.T) {
 		if got := ClassOf(typ); got != want {
 			t.Errorf("ClassOf(%s) = %d, want %d", typ, got, want)
 		}
+	}
+}
+
+type countingRegistry struct {
+	registered
+	calls int
+}
+
+func (c *countingRegistry) Active(ctx context.Context, p string) (bool, error) {
+	c.calls++
+	return c.registered.Active(ctx, p)
+}
+
+func TestCachedRegistrations(t *testing.T) {
+	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+	inner := &countingRegistry{registered: registered{"pr": true}}
+	c := &CachedRegistrations{Registry: inner, TTL: 30 * time.Second, Now: func() time.Time { return now }}
+	for range 3 {
+		if ok, _ := c.Active(context.Background(), "pr"); !ok {
+			t.Fatal("registered practitioner inactive")
+		}
+	}
+	if inner.calls != 1 {
+		t.Errorf("%d registry searches for 3 requests within the TTL, want 1", inner.calls)
+	}
+	inner.registered["pr"] = false
+	now = now.Add(31 * time.Second)
+	if ok, _ := c.Active(context.Background(), "pr"); ok || inner.calls != 2 {
+		t.Errorf("after the TTL: active %v, %d searches", ok, inner.calls)
 	}
 }

@@ -100,7 +100,7 @@ func newServer(p *platform, data string, log *slog.Logger) http.Handler {
 	practitioners := &registry.Registry{Service: svc}
 	gate := &auth.Gate{Tokens: p.id, Policy: &auth.Policy{
 		Care:     &auth.Care{Service: svc, TTL: 30 * time.Second},
-		Registry: practitioners,
+		Registry: &auth.CachedRegistrations{Registry: practitioners, TTL: 30 * time.Second},
 	}}
 	api := rest.New(rest.Config{
 		Service:       svc,
