@@ -6,11 +6,14 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/sha256"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
 	"math/big"
 	"strings"
 	"time"
+
+	"github.com/emmansun/gmsm/sm2"
 
 	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/store"
@@ -36,37 +39,65 @@ type jwks struct {
 	Keys []jwk `json:"keys"`
 }
 
-// ParseJWKS checks a JWKS for private_key_jwt clients: one or more EC
-// P-256 public keys (ES256).
-func ParseJWKS(b []byte) ([]*ecdsa.PublicKey, []string, error) {
+// assertionKey is a public key of a client's JWKS with the JWS algorithm
+// it verifies: ES256 for EC P-256 keys, "SM2" (SM2 with SM3 and the
+// default user ID, r||s like ES256) for EC keys on the SM2 curve.
+type assertionKey struct {
+	alg string
+	kid string
+	pub *ecdsa.PublicKey
+}
+
+// parseJWKS checks a JWKS for private_key_jwt clients: one or more EC
+// public keys, on P-256 (ES256) or on the SM2 curve (crv "SM2").
+func parseJWKS(b []byte) ([]assertionKey, error) {
 	var set jwks
 	if err := json.Unmarshal(b, &set); err != nil || len(set.Keys) == 0 {
-		return nil, nil, ErrInvalidRequest
+		return nil, ErrInvalidRequest
 	}
-	var keys []*ecdsa.PublicKey
-	var kids []string
+	var keys []assertionKey
 	for _, k := range set.Keys {
-		if k.Kty != "EC" || k.Crv != "P-256" {
-			return nil, nil, ErrInvalidRequest
-		}
 		x, err1 := base64.RawURLEncoding.DecodeString(k.X)
 		y, err2 := base64.RawURLEncoding.DecodeString(k.Y)
-		if err1 != nil || err2 != nil || len(x) != 32 || len(y) != 32 {
-			return nil, nil, ErrInvalidRequest
+		if k.Kty != "EC" || err1 != nil || err2 != nil || len(x) != 32 || len(y) != 32 {
+			return nil, ErrInvalidRequest
 		}
-		// crypto/ecdh refuses points that are not on the curve.
-		if _, err := ecdh.P256().NewPublicKey(append(append([]byte{4}, x...), y...)); err != nil {
-			return nil, nil, ErrInvalidRequest
+		point := append(append([]byte{4}, x...), y...)
+		switch k.Crv {
+		case "P-256":
+			// crypto/ecdh refuses points that are not on the curve.
+			if _, err := ecdh.P256().NewPublicKey(point); err != nil {
+				return nil, ErrInvalidRequest
+			}
+			pub := &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}
+			keys = append(keys, assertionKey{alg: "ES256", kid: k.Kid, pub: pub})
+		case "SM2":
+			pub, err := sm2.NewPublicKey(point) // refuses points off the curve
+			if err != nil {
+				return nil, ErrInvalidRequest
+			}
+			keys = append(keys, assertionKey{alg: "SM2", kid: k.Kid, pub: pub})
+		default:
+			return nil, ErrInvalidRequest
 		}
-		pub := &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}
-		keys = append(keys, pub)
-		kids = append(kids, k.Kid)
 	}
-	return keys, kids, nil
+	return keys, nil
+}
+
+// verify checks a JWS signature (r||s, 64 bytes) of input with k.
+func (k assertionKey) verify(input string, sig []byte) bool {
+	r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
+	if k.alg == "SM2" {
+		der, err := asn1.Marshal(struct{ R, S *big.Int }{r, s})
+		return err == nil && sm2.VerifyASN1WithSM2(k.pub, nil, []byte(input), der)
+	}
+	sum := sha256.Sum256([]byte(input))
+	return ecdsa.Verify(k.pub, sum[:], r, s)
 }
 
 // AuthenticateAssertion authenticates a private_key_jwt client by its
-// signed assertion (RFC 7523 section 3): ES256 only; iss and sub the
+// signed assertion (RFC 7523 section 3): ES256, or SM2 with an SM2 key;
+// iss and sub the
 // client id; aud exactly the token endpoint; exp in the future and at most
 // MaxAssertionLife ahead; a jti never seen before (it is remembered until
 // exp, so a replay fails).
@@ -83,7 +114,7 @@ func (s *Service) AuthenticateAssertion(ctx context.Context, assertion, audience
 		Aud           any
 		Exp           json.Number
 	}
-	if !decodeSegment(parts[0], &header) || !decodeSegment(parts[1], &claims) || header.Alg != "ES256" {
+	if !decodeSegment(parts[0], &header) || !decodeSegment(parts[1], &claims) || (header.Alg != "ES256" && header.Alg != "SM2") {
 		return Client{}, ErrInvalidClient
 	}
 	if claims.Iss == "" || claims.Iss != claims.Sub || claims.Jti == "" || len(claims.Jti) > 150 || !audienceIs(claims.Aud, audience) {
@@ -97,7 +128,7 @@ func (s *Service) AuthenticateAssertion(ctx context.Context, assertion, audience
 	if err != nil {
 		return Client{}, err
 	}
-	keys, kids, err := ParseJWKS(c.JWKS)
+	keys, err := parseJWKS(c.JWKS)
 	if err != nil {
 		return Client{}, ErrInvalidClient
 	}
@@ -105,11 +136,9 @@ func (s *Service) AuthenticateAssertion(ctx context.Context, assertion, audience
 	if err != nil || len(sig) != 64 {
 		return Client{}, ErrInvalidClient
 	}
-	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	r, sv := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
 	ok := false
-	for i, k := range keys {
-		if (header.Kid == "" || header.Kid == kids[i]) && ecdsa.Verify(k, sum[:], r, sv) {
+	for _, k := range keys {
+		if k.alg == header.Alg && (header.Kid == "" || header.Kid == k.kid) && k.verify(parts[0]+"."+parts[1], sig) {
 			ok = true
 			break
 		}

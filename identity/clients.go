@@ -51,7 +51,7 @@ func (s *Service) CreateClient(ctx context.Context, c Client, secret bool) (Clie
 		if secret {
 			return Client{}, "", ErrInvalidRequest // one way to authenticate
 		}
-		if _, _, err := ParseJWKS(c.JWKS); err != nil {
+		if _, err := parseJWKS(c.JWKS); err != nil {
 			return Client{}, "", err
 		}
 	}

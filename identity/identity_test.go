@@ -6,14 +6,18 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/asn1"
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/emmansun/gmsm/sm2"
 
 	"github.com/yitong-health/yitong/store"
 	"github.com/yitong-health/yitong/store/storetest"
@@ -454,5 +458,46 @@ func TestPrivateKeyJWT(t *testing.T) {
 		if _, err := s.AuthenticateAssertion(ctx, a, aud); err != ErrInvalidClient {
 			t.Errorf("%s: %v, want invalid client", name, err)
 		}
+	}
+}
+
+func TestSM2ClientAssertion(t *testing.T) {
+	s, c, _ := newService(t)
+	key, err := sm2.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.RawURLEncoding.EncodeToString
+	pad := func(b []byte) []byte { return append(make([]byte, 32-len(b)), b...) }
+	set := fmt.Sprintf(`{"keys":[{"kty":"EC","crv":"SM2","x":%q,"y":%q}]}`, b64(pad(key.X.Bytes())), b64(pad(key.Y.Bytes())))
+	cl, _, err := s.CreateClient(ctx, Client{Name: "provincial platform", Scope: "system/*.rs", JWKS: []byte(set)}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const aud = "https://yitong.example/oauth/token"
+	jws := func(alg, jti string) string {
+		h, _ := json.Marshal(map[string]any{"alg": alg, "typ": "JWT"})
+		p, _ := json.Marshal(map[string]any{"iss": cl.ID, "sub": cl.ID, "aud": aud, "jti": jti, "exp": c.Now().Add(time.Minute).Unix()})
+		in := b64(h) + "." + b64(p)
+		der, err := key.SignWithSM2(rand.Reader, nil, []byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rs struct{ R, S *big.Int }
+		if _, err := asn1.Unmarshal(der, &rs); err != nil {
+			t.Fatal(err)
+		}
+		return in + "." + b64(append(pad(rs.R.Bytes()), pad(rs.S.Bytes())...))
+	}
+	if _, err := s.AuthenticateAssertion(ctx, jws("SM2", "a"), aud); err != nil {
+		t.Fatalf("SM2 assertion: %v", err)
+	}
+	if _, err := s.AuthenticateAssertion(ctx, jws("ES256", "b"), aud); err != ErrInvalidClient {
+		t.Errorf("an SM2 signature labelled ES256: %v", err)
+	}
+	tampered := jws("SM2", "c")
+	tampered = tampered[:len(tampered)-2] + "AA"
+	if _, err := s.AuthenticateAssertion(ctx, tampered, aud); err != ErrInvalidClient {
+		t.Errorf("a changed SM2 signature: %v", err)
 	}
 }

@@ -66,7 +66,7 @@ func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) {
 		"revocation_endpoint":                              o + "/oauth/revoke",
 		"introspection_endpoint":                           o + "/oauth/introspect",
 		"token_endpoint_auth_methods_supported":            []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
-		"token_endpoint_auth_signing_alg_values_supported": []string{"ES256"},
+		"token_endpoint_auth_signing_alg_values_supported": []string{"ES256", "SM2"},
 		"grant_types_supported":                            []string{"authorization_code", "refresh_token", "client_credentials"},
 		"response_types_supported":                         []string{"code"},
 		"code_challenge_methods_supported":                 []string{"S256"},

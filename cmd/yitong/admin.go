@@ -116,7 +116,7 @@ func (c *adminCmd) clientCreate(ctx context.Context, args []string) error {
 	name := fs.String("name", "", "the client's name, shown on the consent screen")
 	scope := fs.String("scope", "", "the most a token of the client may carry, e.g. \"system/*.rs\" or \"launch/patient offline_access patient/*.rs\"")
 	secret := fs.Bool("secret", false, "draw a client secret (a confidential client)")
-	jwks := fs.String("jwks", "", "a JWKS file of EC P-256 public keys: the client authenticates with private_key_jwt (ES256)")
+	jwks := fs.String("jwks", "", "a JWKS file of EC public keys (P-256 for ES256, crv SM2 for SM2): the client authenticates with private_key_jwt")
 	org := fs.String("org", "", "the Organization id a system client acts for")
 	var redirects stringList
 	fs.Var(&redirects, "redirect-uri", "a redirect URI of a SMART app, matched exactly (repeatable)")
@@ -130,7 +130,7 @@ func (c *adminCmd) clientCreate(ctx context.Context, args []string) error {
 		}
 		cl, plain, err := p.id.CreateClient(ctx, identity.Client{Name: *name, Scope: *scope, RedirectURIs: redirects, Organization: *org, JWKS: set}, *secret)
 		if identity.CodeOf(err) != "" {
-			return fmt.Errorf("admin client create: --name and --scope are required; redirect URIs must be absolute http(s) URIs; --jwks must hold EC P-256 keys and excludes --secret")
+			return fmt.Errorf("admin client create: --name and --scope are required; redirect URIs must be absolute http(s) URIs; --jwks must hold EC P-256 or SM2 keys and excludes --secret")
 		}
 		if err != nil {
 			return err
