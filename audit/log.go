@@ -21,6 +21,8 @@ type Config struct {
 	Hash string
 	// Sign is the algorithm of a new checkpoint key (SignSM2 when empty).
 	Sign string
+	// KeyCipher, when set, keeps the checkpoint key encrypted at rest.
+	KeyCipher KeyCipher
 	// Origin names the log in checkpoint notes ("yitong" when empty).
 	Origin string
 	// CheckpointEvery is how often Run signs a checkpoint when the tree has
@@ -105,7 +107,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		if l.hasher, err = NewHasher(alg); err != nil {
 			return err
 		}
-		l.signer, err = loadSigner(ctx, tx, cfg.Sign)
+		l.signer, err = loadSigner(ctx, tx, cfg.Sign, cfg.KeyCipher)
 		return err
 	})
 	if err != nil {

@@ -103,11 +103,25 @@ func newKey(alg string) (priv any, err error) {
 	return nil, fmt.Errorf("audit: unknown signature algorithm %q (want %s or %s)", alg, SignSM2, SignP256)
 }
 
+// KeyCipher encrypts the platform's private keys at rest (SM4 under the
+// platform master key; package signing implements it). Sealed keys are
+// recognisable by their prefix.
+type KeyCipher interface {
+	Seal(name string, plain []byte) ([]byte, error)
+	Open(name string, sealed []byte) ([]byte, error)
+	Sealed(b []byte) bool
+}
+
 // loadSigner returns the signer of the stored key, creating the key with
 // alg when there is none yet. tx must be a write transaction holding the
 // tree lock (AuditTx.State), so two nodes starting together create one key.
-func loadSigner(ctx context.Context, tx store.Tx, alg string) (*signer, error) {
+// With a cipher, a new key is stored encrypted, and a key stored in the
+// clear (before encryption existed) is encrypted in place.
+func loadSigner(ctx context.Context, tx store.Tx, alg string, kc KeyCipher) (*signer, error) {
 	k, err := tx.Audit().Key(ctx, KeyName)
+	if err == nil {
+		return openKey(ctx, tx, k, kc)
+	}
 	if fhir.CodeOf(err) == fhir.IssueNotFound {
 		priv, err := newKey(alg)
 		if err != nil {
@@ -129,11 +143,41 @@ func loadSigner(ctx context.Context, tx store.Tx, alg string) (*signer, error) {
 			return nil, fmt.Errorf("audit: key: %w", err)
 		}
 		k = store.PlatformKey{Name: KeyName, Algorithm: alg, PrivateKey: der, PublicKey: pubDER, Created: tx.Now()}
-		if err := tx.Audit().PutKey(ctx, k); err != nil {
+		stored := k
+		if kc != nil {
+			if stored.PrivateKey, err = kc.Seal(KeyName, der); err != nil {
+				return nil, err
+			}
+		}
+		if err := tx.Audit().PutKey(ctx, stored); err != nil {
 			return nil, err
 		}
-	} else if err != nil {
-		return nil, err
+		return parseSigner(k)
+	}
+	return nil, err
+}
+
+// openKey decrypts a stored key (encrypting it first if it is stored in
+// the clear and a cipher is at hand).
+func openKey(ctx context.Context, tx store.Tx, k store.PlatformKey, kc KeyCipher) (*signer, error) {
+	switch {
+	case kc != nil && kc.Sealed(k.PrivateKey):
+		plain, err := kc.Open(KeyName, k.PrivateKey)
+		if err != nil {
+			return nil, fmt.Errorf("audit: the checkpoint key does not open with this master key: %w", err)
+		}
+		k.PrivateKey = plain
+	case kc != nil:
+		sealed, err := kc.Seal(KeyName, k.PrivateKey)
+		if err != nil {
+			return nil, err
+		}
+		if err := tx.Audit().SealKey(ctx, KeyName, sealed); err != nil {
+			return nil, err
+		}
+	case len(k.PrivateKey) > 0 && k.PrivateKey[0] != 0x30:
+		// Not DER: an encrypted key, and no cipher to open it.
+		return nil, errors.New("audit: the checkpoint key is encrypted; the platform master key is needed")
 	}
 	return parseSigner(k)
 }

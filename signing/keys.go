@@ -111,3 +111,42 @@ func sm4GCM(key []byte) (cipher.AEAD, error) {
 func pinKey(pin string, salt []byte) []byte {
 	return argon2.IDKey([]byte(pin), salt, 2, 19*1024, 1, 16)
 }
+
+// sealedPrefix marks a platform key encrypted by MasterCipher.
+const sealedPrefix = "sm4gcm1:"
+
+// MasterCipher encrypts the platform's own private keys (the audit
+// checkpoint key) with SM4-GCM under the master key; each key is bound to
+// its name. It implements audit.KeyCipher.
+type MasterCipher struct{ key []byte }
+
+// NewMasterCipher returns the cipher of a 16-byte master key.
+func NewMasterCipher(key []byte) (*MasterCipher, error) {
+	if len(key) != 16 {
+		return nil, errors.New("signing: the master key must be 16 bytes (SM4-128)")
+	}
+	return &MasterCipher{key: key}, nil
+}
+
+// Seal encrypts plain, the private key called name.
+func (m *MasterCipher) Seal(name string, plain []byte) ([]byte, error) {
+	s, err := seal(m.key, plain, []byte("platform-key:"+name))
+	if err != nil {
+		return nil, err
+	}
+	return append(append([]byte(sealedPrefix), s.Nonce...), s.Ciphertext...), nil
+}
+
+// Open decrypts what Seal returned for name.
+func (m *MasterCipher) Open(name string, b []byte) ([]byte, error) {
+	if !m.Sealed(b) || len(b) < len(sealedPrefix)+12 {
+		return nil, errOpen
+	}
+	b = b[len(sealedPrefix):]
+	return sealed{Nonce: b[:12], Ciphertext: b[12:]}.open(m.key, []byte("platform-key:"+name))
+}
+
+// Sealed reports whether b is a sealed key.
+func (m *MasterCipher) Sealed(b []byte) bool {
+	return len(b) >= len(sealedPrefix) && string(b[:len(sealedPrefix)]) == sealedPrefix
+}

@@ -481,13 +481,22 @@ func putJSON(ctx context.Context, tx store.Tx, kind, key string, v any) error {
 	return tx.Records().Put(ctx, store.Record{Kind: kind, Key: key, Value: b})
 }
 
-// RotateMasterKey re-encrypts the CA's private key under next, in one
-// transaction: after it commits only next opens the CA.
+// RotateMasterKey re-encrypts under next, in one transaction, every key
+// the master key protects: the CA's private key and the audit checkpoint
+// key. After it commits only next opens them.
 func RotateMasterKey(ctx context.Context, st store.Store, current, next []byte) error {
-	if len(next) != 16 {
-		return errors.New("signing: the master key must be 16 bytes (SM4-128)")
+	cur, err := NewMasterCipher(current)
+	if err != nil {
+		return err
+	}
+	nxt, err := NewMasterCipher(next)
+	if err != nil {
+		return err
 	}
 	return st.Update(ctx, func(tx store.Tx) error {
+		if err := reseal(ctx, tx, audit.KeyName, cur, nxt); err != nil {
+			return err
+		}
 		var ca caRecord
 		if err := getJSON(ctx, tx, kindCA, "ca", &ca); err != nil {
 			return err
@@ -501,4 +510,60 @@ func RotateMasterKey(ctx context.Context, st store.Store, current, next []byte) 
 		}
 		return putJSON(ctx, tx, kindCA, "ca", &ca)
 	})
+}
+
+// reseal re-encrypts the platform key called name from cur to next (a key
+// still in the clear is encrypted); a missing key is left alone.
+func reseal(ctx context.Context, tx store.Tx, name string, cur, next *MasterCipher) error {
+	k, err := tx.Audit().Key(ctx, name)
+	if fhir.CodeOf(err) == fhir.IssueNotFound {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	plain := k.PrivateKey
+	if cur.Sealed(plain) {
+		if plain, err = cur.Open(name, plain); err != nil {
+			return fmt.Errorf("signing: platform key %s does not open with the current master key: %w", name, err)
+		}
+	}
+	sealed, err := next.Seal(name, plain)
+	if err != nil {
+		return err
+	}
+	return tx.Audit().SealKey(ctx, name, sealed)
+}
+
+// Opens reports whether master opens the keys it protects in st (true
+// when there are none yet). It tells which key a rotation interrupted
+// between writing the new key and renaming it left in force.
+func Opens(ctx context.Context, st store.Store, master []byte) (bool, error) {
+	mc, err := NewMasterCipher(master)
+	if err != nil {
+		return false, err
+	}
+	ok := true
+	err = st.View(ctx, func(tx store.Tx) error {
+		var ca caRecord
+		switch err := getJSON(ctx, tx, kindCA, "ca", &ca); {
+		case err == nil:
+			_, oerr := ca.Key.open(master, []byte(kindCA))
+			ok = oerr == nil
+			return nil
+		case fhir.CodeOf(err) != fhir.IssueNotFound:
+			return err
+		}
+		k, err := tx.Audit().Key(ctx, audit.KeyName)
+		if fhir.CodeOf(err) == fhir.IssueNotFound {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if mc.Sealed(k.PrivateKey) {
+			_, oerr := mc.Open(audit.KeyName, k.PrivateKey)
+			ok = oerr == nil
+		}
+		return nil
+	})
+	return ok, err
 }

@@ -128,4 +128,8 @@ type AuditTx interface {
 	// PutKey stores k unless a key of that name exists (then it is a
 	// conflict error).
 	PutKey(ctx context.Context, k PlatformKey) error
+	// SealKey replaces the stored private key of the key named name with
+	// its encrypted form (the public key and algorithm stay); not-found if
+	// there is no such key.
+	SealKey(ctx context.Context, name string, sealed []byte) error
 }

@@ -49,7 +49,7 @@ func (c *adminCmd) withIdentity(ctx context.Context, fs *flag.FlagSet, args []st
 		return err
 	}
 	defer closeStore(st, &err)
-	p, err := openPlatform(ctx, st, slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	p, err := openPlatform(ctx, st, slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), data)
 	if err != nil {
 		return err
 	}

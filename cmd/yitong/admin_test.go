@@ -48,7 +48,7 @@ func TestAdminCommands(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := openPlatform(ctx, st, nil)
+		p, err := openPlatform(ctx, st, nil, data)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -64,13 +65,13 @@ type platform struct {
 }
 
 // openPlatform opens the audit log of st (creating its signing key on
-// first use), starts its writer, and builds the resources service with the
-// R4 validator. Close stops the writer after it has written and sequenced
+// first use, encrypted under the master key of data), starts its writer,
+// and builds the resources service with the R4 validator. Close stops the writer after it has written and sequenced
 // every entry.
-func openPlatform(ctx context.Context, st store.Store, log *slog.Logger) (*platform, error) {
-	l, err := audit.Open(ctx, audit.Config{Store: st, Logger: log})
+func openPlatform(ctx context.Context, st store.Store, log *slog.Logger, data string) (*platform, error) {
+	l, err := openLog(ctx, st, data, log)
 	if err != nil {
-		return nil, fmt.Errorf("audit log: %w", err)
+		return nil, err
 	}
 	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	p := &platform{audit: l, stop: stop, done: make(chan struct{})}
@@ -84,29 +85,66 @@ func openPlatform(ctx context.Context, st store.Store, log *slog.Logger) (*platf
 	return p, nil
 }
 
+// openLog opens the audit log of st, its checkpoint key encrypted with the
+// master key of the data folder (see masterKey); data "" (benchmarks only)
+// keeps the key in the clear.
+func openLog(ctx context.Context, st store.Store, data string, log *slog.Logger) (*audit.Log, error) {
+	cfg := audit.Config{Store: st, Logger: log}
+	if data != "" {
+		mk, err := platformMasterKey(ctx, st, data)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.KeyCipher, err = signing.NewMasterCipher(mk); err != nil {
+			return nil, err
+		}
+	}
+	l, err := audit.Open(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	return l, nil
+}
+
 // openSigning opens the signing CA with the master key of the data
 // folder (see masterKey), creating the CA on first use.
 func (p *platform) openSigning(ctx context.Context, st store.Store, data string) error {
-	mk, err := masterKey(data)
+	mk, err := platformMasterKey(ctx, st, data)
 	if err != nil {
-		return fmt.Errorf("master key: %w", err)
+		return err
 	}
 	p.sign, err = signing.Open(ctx, signing.Options{Store: st, Audit: p.audit, MasterKey: mk})
-	if err == nil || os.Getenv("YITONG_MASTER_KEY") != "" {
-		return err
+	return err
+}
+
+// platformMasterKey returns the master key of data (see masterKey),
+// finishing a rotation that stopped between re-encrypting the keys and
+// renaming master.key.next over master.key: whichever key opens the
+// stored keys is the one in force.
+func platformMasterKey(ctx context.Context, st store.Store, data string) ([]byte, error) {
+	mk, err := masterKey(data)
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
 	}
-	// A rotation that stopped after re-encrypting: its key opens the CA.
-	next, nerr := readKeyFile(filepath.Join(data, nextKeyFile))
-	if nerr != nil {
-		return err
+	nextPath := filepath.Join(data, nextKeyFile)
+	next, err := readKeyFile(nextPath)
+	if errors.Is(err, os.ErrNotExist) || os.Getenv("YITONG_MASTER_KEY") != "" {
+		return mk, nil
+	} else if err != nil {
+		return nil, err
 	}
-	if p.sign, err = signing.Open(ctx, signing.Options{Store: st, Audit: p.audit, MasterKey: next}); err != nil {
-		return err
+	if ok, err := signing.Opens(ctx, st, mk); err != nil || ok {
+		// The rotation has not committed (or is still running): the next
+		// key is not in force. The file is left for the rotation itself.
+		return mk, err
 	}
-	if err := os.Rename(filepath.Join(data, nextKeyFile), filepath.Join(data, "master.key")); err != nil {
-		return err
+	if ok, err := signing.Opens(ctx, st, next); err != nil || !ok {
+		return nil, errors.Join(err, errors.New("master key: neither master.key nor master.key.next opens the platform keys"))
 	}
-	return syncDir(data)
+	if err := os.Rename(nextPath, filepath.Join(data, "master.key")); err != nil {
+		return nil, err
+	}
+	return next, syncDir(data)
 }
 
 // Close stops the audit writer once everything recorded is written.
@@ -117,7 +155,7 @@ func (p *platform) Close() {
 
 // benchService opens a platform for a benchmark run (bench.IngestOptions).
 func benchService(ctx context.Context, st store.Store) (*resources.Service, func(), error) {
-	p, err := openPlatform(ctx, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	p, err := openPlatform(ctx, st, slog.New(slog.NewTextHandler(io.Discard, nil)), "")
 	if err != nil {
 		return nil, nil, err
 	}

@@ -178,12 +178,12 @@ func (c *auditCmd) checkpoint(ctx context.Context, args []string) (err error) {
 	fs := flag.NewFlagSet("audit checkpoint", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	out := fs.String("out", "", "also write the checkpoint to this file, for keeping outside the platform (a witness)")
-	st, err := c.openStore(ctx, fs, args)
+	st, data, err := openFlagged(ctx, fs, args, true)
 	if err != nil {
 		return err
 	}
 	defer closeStore(st, &err)
-	l, err := audit.Open(ctx, audit.Config{Store: st, Logger: slog.New(slog.NewTextHandler(c.stderr, nil))})
+	l, err := openLog(ctx, st, data, slog.New(slog.NewTextHandler(c.stderr, nil)))
 	if err != nil {
 		return err
 	}
@@ -235,12 +235,12 @@ func (c *auditCmd) export(ctx context.Context, args []string) (err error) {
 func (c *auditCmd) key(ctx context.Context, args []string) (err error) {
 	fs := flag.NewFlagSet("audit key", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	st, err := c.openStore(ctx, fs, args)
+	st, data, err := openFlagged(ctx, fs, args, true)
 	if err != nil {
 		return err
 	}
 	defer closeStore(st, &err)
-	l, err := audit.Open(ctx, audit.Config{Store: st})
+	l, err := openLog(ctx, st, data, nil)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ func TestAuditCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := openPlatform(ctx, st, nil)
+	p, err := openPlatform(ctx, st, nil, dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -151,7 +151,7 @@ func (c *benchCmd) search(ctx context.Context, args []string) error {
 // searchOne loads the population into st when it is empty, then runs the
 // search scenario on it.
 func (c *benchCmd) searchOne(ctx context.Context, st store.Store, name, dir string, copies int, o bench.SearchOptions, log *slog.Logger) (bench.SearchResult, error) {
-	p, err := openPlatform(ctx, st, log)
+	p, err := openPlatform(ctx, st, log, "")
 	if err != nil {
 		return bench.SearchResult{}, err
 	}

@@ -53,7 +53,7 @@ func (c *importCmd) Run(ctx context.Context, args []string) (err error) {
 			err = fmt.Errorf("close database: %w", cerr)
 		}
 	}()
-	p, err := openPlatform(ctx, st, slog.New(slog.NewTextHandler(c.stderr, nil)))
+	p, err := openPlatform(ctx, st, slog.New(slog.NewTextHandler(c.stderr, nil)), v[0])
 	if err != nil {
 		return err
 	}

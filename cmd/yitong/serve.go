@@ -55,7 +55,7 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 			log.Error("close store", "error", err.Error())
 		}
 	}()
-	p, err := openPlatform(ctx, st, log)
+	p, err := openPlatform(ctx, st, log, data)
 	if err != nil {
 		return err
 	}

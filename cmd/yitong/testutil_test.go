@@ -16,12 +16,13 @@ func writeString(path, s string) error { return os.WriteFile(path, []byte(s), 0o
 // test; the audit writer stops when the test ends, before st closes.
 func testPlatform(t testing.TB, st store.Store) *platform {
 	t.Helper()
-	p, err := openPlatform(context.Background(), st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	data := t.TempDir()
+	p, err := openPlatform(context.Background(), st, slog.New(slog.NewTextHandler(io.Discard, nil)), data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Close)
-	if err := p.openSigning(context.Background(), st, t.TempDir()); err != nil {
+	if err := p.openSigning(context.Background(), st, data); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -421,3 +421,18 @@ func (a auditTx) PutKey(ctx context.Context, k store.PlatformKey) error {
 	}
 	return nil
 }
+
+func (a auditTx) SealKey(ctx context.Context, name string, sealed []byte) error {
+	res, err := a.t.exec(ctx, `UPDATE platform_keys SET private_key = ? WHERE name = ?`, sealed, name)
+	if err != nil {
+		return fmt.Errorf("platform key: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("platform key: %w", err)
+	}
+	if n == 0 {
+		return fhir.Errorf(fhir.IssueNotFound, "platform key %q does not exist", name)
+	}
+	return nil
+}
