@@ -501,3 +501,27 @@ func TestSM2ClientAssertion(t *testing.T) {
 		t.Errorf("a changed SM2 signature: %v", err)
 	}
 }
+
+// Concurrent failed sign-ins on a new user name all count, on both
+// databases: none overwrites another's count.
+func TestConcurrentFailuresCount(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			s := New(b.Open(t, nil), Options{})
+			var wg sync.WaitGroup
+			for range FreeFailures {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := s.Login(ctx, LoginRequest{Username: "somebody", Password: "guess-1234567"}); CodeOf(err) != "bad-credentials" {
+						t.Errorf("guess: %v", err)
+					}
+				}()
+			}
+			wg.Wait()
+			if _, err := s.Login(ctx, LoginRequest{Username: "somebody", Password: "guess-1234567"}); CodeOf(err) != "locked" {
+				t.Errorf("after %d concurrent failures: %v, want locked", FreeFailures, err)
+			}
+		})
+	}
+}

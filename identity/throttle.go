@@ -2,8 +2,10 @@ package identity
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
+	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/store"
 )
 
@@ -31,13 +33,26 @@ type throttle struct {
 	LockedUntil time.Time `json:"lockedUntil"`
 }
 
+// loadThrottle returns the key's state, locked for this transaction. A
+// key seen for the first time is claimed with an empty record, so that
+// concurrent first failures queue on its row instead of overwriting one
+// another.
 func loadThrottle(ctx context.Context, tx store.Tx, key string) (throttle, error) {
 	var t throttle
 	err := getJSON(ctx, tx, kindThrottle, key, &t)
-	if isNotFound(err) {
-		return throttle{}, nil
+	if !isNotFound(err) {
+		return t, err
 	}
-	return t, err
+	b, err := json.Marshal(throttle{})
+	if err != nil {
+		return throttle{}, err
+	}
+	err = tx.Records().Insert(ctx, store.Record{Kind: kindThrottle, Key: key, Value: b, Expires: tx.Now().Add(throttleTTL)})
+	if fhir.CodeOf(err) == fhir.IssueConflict {
+		// Another transaction claimed it first and has committed.
+		return t, getJSON(ctx, tx, kindThrottle, key, &t)
+	}
+	return throttle{}, err
 }
 
 // fail counts a failure at now and saves the state.
