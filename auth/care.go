@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/resources"
 )
 
@@ -119,7 +120,7 @@ func (c *Care) collect(ctx context.Context, typ string, vals url.Values, keep fu
 	}
 	for _, v := range res.Page.Matches {
 		if keep != nil {
-			body, err := decode(v.Body)
+			body, err := fhir.Decode(v.Body, 0)
 			if err != nil {
 				return err
 			}

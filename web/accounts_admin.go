@@ -13,9 +13,7 @@ func (h *Handler) securityAdmin(w http.ResponseWriter, r *http.Request, s *signe
 	if s.account.Role == identity.RoleSecurityAdmin {
 		return true
 	}
-	p := newPage(r, "error.title", s)
-	p.Message = "accounts.forbidden"
-	h.render(w, r, http.StatusForbidden, "error.html", p)
+	h.refuse(w, r, s, http.StatusForbidden, "accounts.forbidden")
 	return false
 }
 

@@ -84,9 +84,7 @@ func (h *Handler) accessLog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.account.Role != identity.RoleResident || len(s.account.Patients()) == 0 || h.cfg.Audit == nil {
-		p := newPage(r, "error.title", s)
-		p.Message = "access.forbidden"
-		h.render(w, r, http.StatusForbidden, "error.html", p)
+		h.refuse(w, r, s, http.StatusForbidden, "access.forbidden")
 		return
 	}
 	var recs []store.AuditRecord
@@ -124,9 +122,7 @@ func (h *Handler) trace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !h.mayTrace(r, s) {
-		p := newPage(r, "error.title", s)
-		p.Message = "trace.forbidden"
-		h.render(w, r, http.StatusForbidden, "error.html", p)
+		h.refuse(w, r, s, http.StatusForbidden, "trace.forbidden")
 		return
 	}
 	p := newPage(r, "trace.title", s)

@@ -157,9 +157,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !checkCSRF(r, s.session.CSRF) {
-		p := newPage(r, "error.title", s)
-		p.Message = "identity.csrf"
-		h.render(w, r, http.StatusBadRequest, "error.html", p)
+		h.refuse(w, r, s, http.StatusBadRequest, "identity.csrf")
 		return
 	}
 	if r.PostFormValue("decision") != "allow" {

@@ -9,6 +9,7 @@ import (
 	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/identity"
 	"github.com/yitong-health/yitong/resources"
+	"github.com/yitong-health/yitong/store"
 )
 
 // consentView is one of a resident's consent decisions.
@@ -27,9 +28,7 @@ func (h *Handler) residentOnly(w http.ResponseWriter, r *http.Request, s *signed
 		h.allowed(r, s, "create", "Consent") {
 		return true
 	}
-	p := newPage(r, "error.title", s)
-	p.Message = "consent.forbidden"
-	h.render(w, r, http.StatusForbidden, "error.html", p)
+	h.refuse(w, r, s, http.StatusForbidden, "consent.forbidden")
 	return false
 }
 
@@ -42,43 +41,26 @@ func (h *Handler) consentsPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) renderConsents(w http.ResponseWriter, r *http.Request, s *signedIn, status int, errKey string, done bool) {
-	svc := h.cfg.Resources
 	p := newPage(r, "consent.title", s)
 	p.Error, p.Done, p.Patients = errKey, done, s.account.Patients()
 	orgNames := map[string]string{}
-	orgs, err := svc.Search(r.Context(), "Organization", url.Values{"_count": {"200"}, "_sort": {"name"}}, resources.SearchOptions{})
-	if err != nil {
-		h.fail(w, err)
-		return
-	}
-	for _, v := range orgs.Page.Matches {
-		m, err := fhir.Decode(v.Body, 0)
-		if err != nil {
-			h.fail(w, err)
-			return
-		}
+	err := h.searchEach(r, "Organization", url.Values{"_count": {"200"}, "_sort": {"name"}}, func(v store.Version, m map[string]any) {
 		name, _ := m["name"].(string)
 		if name == "" {
 			name = "Organization/" + v.ID
 		}
 		orgNames["Organization/"+v.ID] = name
 		p.Orgs = append(p.Orgs, orgOption{ID: v.ID, Name: name})
-	}
+	})
 	for _, pid := range p.Patients {
-		res, err := svc.Search(r.Context(), "Consent", url.Values{"patient": {"Patient/" + pid}, "_count": {"100"}, "_sort": {"-_lastUpdated"}}, resources.SearchOptions{})
 		if err != nil {
-			h.fail(w, err)
-			return
+			break
 		}
-		for _, v := range res.Page.Matches {
-			m, err := fhir.Decode(v.Body, 0)
-			if err != nil {
-				h.fail(w, err)
-				return
-			}
+		q := url.Values{"patient": {"Patient/" + pid}, "_count": {"100"}, "_sort": {"-_lastUpdated"}}
+		err = h.searchEach(r, "Consent", q, func(v store.Version, m map[string]any) {
 			prov, _ := m["provision"].(map[string]any)
 			if prov["type"] != "deny" {
-				continue
+				return
 			}
 			c := consentView{ID: v.ID, Patient: pid, Active: m["status"] == "active", Since: v.LastUpdated.In(shanghai).Format("2006-01-02 15:04")}
 			for _, a := range asMaps(prov["actor"]) {
@@ -91,9 +73,30 @@ func (h *Handler) renderConsents(w http.ResponseWriter, r *http.Request, s *sign
 				}
 			}
 			p.Consents = append(p.Consents, c)
-		}
+		})
+	}
+	if err != nil {
+		h.fail(w, err)
+		return
 	}
 	h.render(w, r, status, "consents.html", p)
+}
+
+// searchEach runs a search (one page) and calls fn with each match,
+// decoded.
+func (h *Handler) searchEach(r *http.Request, typ string, q url.Values, fn func(store.Version, map[string]any)) error {
+	res, err := h.cfg.Resources.Search(r.Context(), typ, q, resources.SearchOptions{})
+	if err != nil {
+		return err
+	}
+	for _, v := range res.Page.Matches {
+		m, err := fhir.Decode(v.Body, 0)
+		if err != nil {
+			return err
+		}
+		fn(v, m)
+	}
+	return nil
 }
 
 func asMaps(v any) []map[string]any {

@@ -47,9 +47,7 @@ func (h *Handler) practitionersPage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) renderPractitioners(w http.ResponseWriter, r *http.Request, s *signedIn, status int, fill func(*page)) {
 	if s.account.Role != identity.RoleInstitutionAdmin || s.account.Organization == "" || h.cfg.Registry == nil ||
 		!h.allowed(r, s, "create", "PractitionerRole") {
-		p := newPage(r, "error.title", s)
-		p.Message = "reg.forbidden"
-		h.render(w, r, http.StatusForbidden, "error.html", p)
+		h.refuse(w, r, s, http.StatusForbidden, "reg.forbidden")
 		return
 	}
 	p := newPage(r, "reg.title", s)

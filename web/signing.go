@@ -30,9 +30,7 @@ func (h *Handler) signingPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) renderSigning(w http.ResponseWriter, r *http.Request, s *signedIn, status int, errKey string, done bool) {
 	if !canSign(&s.account) || h.cfg.Signing == nil {
-		p := newPage(r, "error.title", s)
-		p.Message = "signing.not-allowed"
-		h.render(w, r, http.StatusForbidden, "error.html", p)
+		h.refuse(w, r, s, http.StatusForbidden, "signing.not-allowed")
 		return
 	}
 	p := newPage(r, "signing.title", s)

@@ -175,6 +175,13 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	_, _ = w.Write(buf.Bytes()) // a failed write means the client went away
 }
 
+// refuse answers with the error page saying the catalogue message key.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, s *signedIn, status int, key string) {
+	p := newPage(r, "error.title", s)
+	p.Message = key
+	h.render(w, r, status, "error.html", p)
+}
+
 func (h *Handler) fail(w http.ResponseWriter, err error) {
 	h.cfg.Logger.Error("web: internal error", "error", err.Error())
 	http.Error(w, "internal error", http.StatusInternalServerError)
