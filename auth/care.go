@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/identity"
 	"github.com/yitong-health/yitong/resources"
 )
 
@@ -50,20 +51,14 @@ type careEntry struct {
 // PatientsInCare implements CareFinder: the patients in the compartments
 // of the practitioner's open encounters, encounters and appointments of
 // the last CareWindow, active episodes of care (family-doctor contracts), care
-// teams and referrals to them; less patients with an active Consent that
-// denies the practitioner's organization.
+// teams and referrals to them; less patients whose active Consent refuses
+// the practitioner's organization or treatment (see Refused).
 func (c *Care) PatientsInCare(ctx context.Context, practitioner, org string) ([]string, error) {
-	now := c.now
-	key := practitioner + "|" + org
-	if c.TTL > 0 {
-		c.mu.Lock()
-		e, ok := c.cache[key]
-		c.mu.Unlock()
-		if ok && now().Sub(e.at) < c.TTL {
-			return e.patients, nil
-		}
+	key := "care|" + practitioner + "|" + org
+	if ps, ok := c.cached(key); ok {
+		return ps, nil
 	}
-	since := now().Add(-CareWindow).UTC().Format("2006-01-02")
+	since := c.now().Add(-CareWindow).UTC().Format("2006-01-02")
 	found := map[string]bool{}
 	for _, q := range careQueries {
 		vals, err := url.ParseQuery(q.query)
@@ -85,29 +80,78 @@ func (c *Care) PatientsInCare(ctx context.Context, practitioner, org string) ([]
 			return nil, err
 		}
 	}
+	refused, err := c.Refused(ctx, org, identity.PurposeTreatment)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range refused {
+		delete(found, p)
+	}
+	out := make([]string, 0, len(found))
+	for p := range found {
+		out = append(out, p)
+	}
+	c.store(key, out)
+	return out, nil
+}
+
+// Refused implements Refusals: the patients of active Consents whose
+// provision denies access now (type deny, within its period) to org or
+// for purpose. A provision naming actors applies only to those
+// institutions, one naming purposes only to those purposes; one naming
+// neither refuses everyone. Refusals are cached as long as care
+// relationships.
+func (c *Care) Refused(ctx context.Context, org, purpose string) ([]string, error) {
+	key := "refused|" + org + "|" + purpose
+	if ps, ok := c.cached(key); ok {
+		return ps, nil
+	}
+	keep := func(consent map[string]any) bool { return c.denies(consent, org, purpose) }
+	found := map[string]bool{}
+	queries := []url.Values{
+		{"purpose": {identity.PurposeOfUseSystem + "|" + purpose}},
+		{"actor:missing": {"true"}, "purpose:missing": {"true"}},
+	}
 	if org != "" {
-		refused := map[string]bool{}
-		vals := url.Values{"actor": {"Organization/" + org}, "status": {"active"}}
-		if err := c.collect(ctx, "Consent", vals, c.denies, refused); err != nil {
+		queries = append(queries, url.Values{"actor": {"Organization/" + org}})
+	}
+	for _, vals := range queries {
+		vals.Set("status", "active")
+		if err := c.collect(ctx, "Consent", vals, keep, found); err != nil {
 			return nil, err
-		}
-		for p := range refused {
-			delete(found, p)
 		}
 	}
 	out := make([]string, 0, len(found))
 	for p := range found {
 		out = append(out, p)
 	}
-	if c.TTL > 0 {
-		c.mu.Lock()
-		if c.cache == nil {
-			c.cache = map[string]careEntry{}
-		}
-		c.cache[key] = careEntry{patients: out, at: now()}
-		c.mu.Unlock()
-	}
+	c.store(key, out)
 	return out, nil
+}
+
+func (c *Care) cached(key string) ([]string, bool) {
+	if c.TTL <= 0 {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.cache[key]
+	if !ok || c.now().Sub(e.at) >= c.TTL {
+		return nil, false
+	}
+	return e.patients, true
+}
+
+func (c *Care) store(key string, patients []string) {
+	if c.TTL <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cache == nil {
+		c.cache = map[string]careEntry{}
+	}
+	c.cache[key] = careEntry{patients: patients, at: c.now()}
 }
 
 // collect adds the patients of the typ resources matching vals (those
@@ -139,9 +183,10 @@ func (c *Care) collect(ctx context.Context, typ string, vals url.Values, keep fu
 	return nil
 }
 
-// denies keeps consents whose provision refuses access now: type deny,
-// and a provision period (if any) that covers now.
-func (c *Care) denies(consent map[string]any) bool {
+// denies reports whether a consent's provision refuses access now to org
+// for purpose: type deny, a period (if any) that covers now, actors (if
+// any) that include org, purposes (if any) that include purpose.
+func (c *Care) denies(consent map[string]any, org, purpose string) bool {
 	prov, _ := consent["provision"].(map[string]any)
 	if t, _ := prov["type"].(string); t != "deny" {
 		return false
@@ -155,6 +200,32 @@ func (c *Care) denies(consent map[string]any) bool {
 	}
 	if e, _ := period["end"].(string); e != "" {
 		if t, ok := parseDay(e); ok && !now.Before(t) {
+			return false
+		}
+	}
+	if actors, _ := prov["actor"].([]any); len(actors) > 0 {
+		match := false
+		for _, a := range actors {
+			ref, _ := a.(map[string]any)["reference"].(map[string]any)
+			if r, _ := ref["reference"].(string); org != "" && r == "Organization/"+org {
+				match = true
+			}
+		}
+		if !match {
+			return false
+		}
+	}
+	if codes, _ := prov["purpose"].([]any); len(codes) > 0 {
+		match := false
+		for _, x := range codes {
+			cd, _ := x.(map[string]any)
+			if code, _ := cd["code"].(string); code == purpose {
+				if sys, _ := cd["system"].(string); sys == "" || sys == identity.PurposeOfUseSystem {
+					match = true
+				}
+			}
+		}
+		if !match {
 			return false
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/yitong-health/yitong/fhir/spec"
 	"github.com/yitong-health/yitong/fhir/validate"
+	"github.com/yitong-health/yitong/identity"
 	"github.com/yitong-health/yitong/resources"
 	"github.com/yitong-health/yitong/store/storetest"
 )
@@ -76,5 +77,70 @@ func TestCareAndConsentPeriods(t *testing.T) {
 	// Another institution's practitioners are not refused.
 	if got, _ := c.PatientsInCare(ctx, pr, "h2"); !slices.Contains(got, patients["refused"]) {
 		t.Error("a refusal of h1 applied to h2")
+	}
+}
+
+// A Consent refuses the institutions it names, for the purposes it names;
+// one naming neither refuses everyone.
+func TestConsentPurposes(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC)
+	svc := resources.New(storetest.OpenSQLite(t, nil), resources.Options{Validate: validate.Resource, IsResourceType: spec.IsResourceType})
+	mk := func(res map[string]any) string {
+		t.Helper()
+		out, err := svc.Create(ctx, res, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Version.ID
+	}
+	ref := func(r string) map[string]any { return map[string]any{"reference": r} }
+	purpose := func(code string) []any {
+		return []any{map[string]any{"system": identity.PurposeOfUseSystem, "code": code}}
+	}
+	actor := []any{map[string]any{
+		"role":      map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "code": "IRCP"}}},
+		"reference": ref("Organization/h1")}}
+	provisions := map[string]map[string]any{
+		"no research":          {"type": "deny", "purpose": purpose("HRESCH")},
+		"no research at h1":    {"type": "deny", "purpose": purpose("HRESCH"), "actor": actor},
+		"nothing":              {"type": "deny"},
+		"permits research":     {"type": "permit", "purpose": purpose("HRESCH")},
+		"no marketing":         {"type": "deny", "purpose": purpose("HMARKT")},
+		"no research, expired": {"type": "deny", "purpose": purpose("HRESCH"), "period": map[string]any{"end": "2026-01-01"}},
+	}
+	patients := map[string]string{}
+	for name, prov := range provisions {
+		patients[name] = mk(map[string]any{"resourceType": "Patient"})
+		mk(map[string]any{"resourceType": "Consent", "status": "active",
+			"scope":    map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}}},
+			"category": []any{map[string]any{"coding": []any{map[string]any{"system": "http://loinc.org", "code": "59284-0"}}}},
+			"patient":  ref("Patient/" + patients[name]), "provision": prov})
+	}
+	c := &Care{Service: svc, Now: func() time.Time { return now }}
+	for _, q := range []struct {
+		org, purpose string
+		want         []string
+	}{
+		{"h1", "HRESCH", []string{"no research", "no research at h1", "nothing"}},
+		{"h2", "HRESCH", []string{"no research", "nothing"}},
+		{"", "HRESCH", []string{"no research", "nothing"}},
+		{"h1", "TREAT", []string{"nothing"}},
+		{"h2", "HMARKT", []string{"no marketing", "nothing"}},
+	} {
+		got, err := c.Refused(ctx, q.org, q.purpose)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for name, id := range patients {
+			if slices.Contains(got, id) {
+				names = append(names, name)
+			}
+		}
+		slices.Sort(names)
+		if !slices.Equal(names, q.want) {
+			t.Errorf("refused for %s at %q: %v, want %v", q.purpose, q.org, names, q.want)
+		}
 	}
 }

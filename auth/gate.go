@@ -55,7 +55,7 @@ func (g *Gate) Authenticate(r *http.Request) (*Principal, error) {
 	}
 	p := &Principal{Account: acct, Client: grant.Client, Scopes: scopes, Scoped: true, Patient: grant.Patient}
 	if acct == nil {
-		p.ClientOrg = client.Organization
+		p.ClientOrg, p.Purpose = client.Organization, client.PurposeOfUse()
 	}
 	if reason := strings.TrimSpace(r.Header.Get(BreakGlassHeader)); reason != "" {
 		if !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > maxBreakGlassReason {

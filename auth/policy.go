@@ -15,37 +15,51 @@ type Access struct {
 	// All is set when the request may touch any patient's data (or the
 	// type holds none).
 	All bool
-	// Patients are the patients it may touch when All is not set (sorted).
+	// Patients are the patients it may touch when neither All nor Filter
+	// is set (sorted).
 	Patients []string
+	// Filter, when set, admits patients one by one (All is then unset):
+	// a regulator's region, consents refusing the caller.
+	Filter *Filter
 	// BreakGlass is set when emergency access widened it.
 	BreakGlass bool
 }
 
-// Reaches reports whether a resource in the compartments of patients may
-// be read: All, or one of patients is allowed.
-func (a Access) Reaches(patients []string) bool {
+// admits reports whether patient p is allowed.
+func (a Access) admits(ctx context.Context, p string) (bool, error) {
 	if a.All {
-		return true
+		return true, nil
+	}
+	if a.Filter != nil {
+		return a.Filter.Admits(ctx, p)
+	}
+	_, ok := slices.BinarySearch(a.Patients, p)
+	return ok, nil
+}
+
+// Reaches reports whether a resource in the compartments of patients may
+// be read: All, or one of patients is allowed. A resource in no patient's
+// compartment is reached only with All.
+func (a Access) Reaches(ctx context.Context, patients []string) (bool, error) {
+	if a.All {
+		return true, nil
 	}
 	for _, p := range patients {
-		if _, ok := slices.BinarySearch(a.Patients, p); ok {
-			return true
+		if ok, err := a.admits(ctx, p); ok || err != nil {
+			return ok, err
 		}
 	}
-	return false
+	return false, nil
 }
 
 // Covers reports whether every one of patients is allowed (for writes).
-func (a Access) Covers(patients []string) bool {
-	if a.All {
-		return true
-	}
+func (a Access) Covers(ctx context.Context, patients []string) (bool, error) {
 	for _, p := range patients {
-		if _, ok := slices.BinarySearch(a.Patients, p); !ok {
-			return false
+		if ok, err := a.admits(ctx, p); !ok || err != nil {
+			return false, err
 		}
 	}
-	return true
+	return true, nil
 }
 
 // Denial categories: an OperationOutcome names the category, never the
@@ -56,6 +70,7 @@ const (
 	ReasonRole            = "role"
 	ReasonPatient         = "patient"
 	ReasonRegistration    = "registration"
+	ReasonRegion          = "region"
 )
 
 // Deny returns the refusal of a category (401 for unauthenticated, 403
@@ -67,6 +82,7 @@ func Deny(reason string) error {
 		ReasonRole:            "access denied (role): this role may not do this",
 		ReasonPatient:         "access denied (patient): no care relationship, consent or ownership covers this patient's data",
 		ReasonRegistration:    "access denied (registration): the practitioner has no active practice registration",
+		ReasonRegion:          "access denied (region): the account supervises no valid region (a GB/T 2260 code)",
 	}[reason]
 	if reason == ReasonUnauthenticated {
 		return fhir.Errorf(fhir.IssueSecurity, "%s", msg).WithStatus(http.StatusUnauthorized)
@@ -87,9 +103,22 @@ type Registrations interface {
 	Active(ctx context.Context, practitioner string) (bool, error)
 }
 
+// Refusals finds the patients whose active Consent refuses access to an
+// institution (org, "" for none) or for a purpose of use (an HL7 v3
+// PurposeOfUse code); *Care implements it.
+type Refusals interface {
+	Refused(ctx context.Context, org, purpose string) ([]string, error)
+}
+
 // Policy is the one access decision.
 type Policy struct {
 	Care CareFinder
+	// Consents, when set, keeps system clients away from the data of
+	// residents who refused the client's institution or purpose of use.
+	Consents Refusals
+	// Regions tells where patients live: a regulator reaches the patients
+	// of the region they supervise and no others (without Regions, none).
+	Regions RegionFinder
 	// Registry, when set, keeps practitioners without an active
 	// registration away from patients' data (RULES.md A4-A5).
 	Registry Registrations
@@ -126,18 +155,21 @@ func (pol *Policy) Decide(ctx context.Context, p *Principal, interaction, typ st
 	}
 	perm := PermOf(interaction)
 	if perm == 0 {
-		return pol.operation(p, interaction)
+		return pol.operation(ctx, p, interaction)
 	}
 	if typ == "" {
 		// System-level search and history span every type: only callers
 		// who may read everything.
-		return pol.everyType(p, perm)
+		return pol.everyType(ctx, p, perm)
 	}
 	if p.Account == nil {
 		if !p.Scopes.Allows("system", typ, perm) {
 			return Access{}, Deny(ReasonScope)
 		}
-		return Access{All: true}, nil
+		if ClassOf(typ) != ClassClinical {
+			return Access{All: true}, nil
+		}
+		return pol.clientPatients(ctx, p)
 	}
 	a := p.Account
 	r := roleRights[a.Role]
@@ -156,7 +188,14 @@ func (pol *Policy) Decide(ctx context.Context, p *Principal, interaction, typ st
 	}
 	// A patient-context scope narrows to the launch patient.
 	if p.Scoped && !p.Scopes.Allows("user", typ, perm) {
-		if p.Patient == "" || !acc.Reaches([]string{p.Patient}) {
+		if p.Patient == "" {
+			return Access{}, Deny(ReasonPatient)
+		}
+		ok, err := acc.Reaches(ctx, []string{p.Patient})
+		if err != nil {
+			return Access{}, err
+		}
+		if !ok {
 			return Access{}, Deny(ReasonPatient)
 		}
 		acc = Access{Patients: []string{p.Patient}}
@@ -181,6 +220,8 @@ func (pol *Policy) patients(ctx context.Context, p *Principal, r rights) (Access
 		}
 	}
 	switch {
+	case r.all && a.Role == identity.RoleRegulator:
+		return pol.region(a)
 	case r.all:
 		return Access{All: true}, nil
 	case p.BreakGlass != "" && r.breakGlass:
@@ -200,11 +241,42 @@ func (pol *Policy) patients(ctx context.Context, p *Principal, r rights) (Access
 	return Access{}, nil
 }
 
-// everyType decides system-level search and history.
-func (pol *Policy) everyType(p *Principal, perm byte) (Access, error) {
+// clientPatients is a system client's reach over patients: every patient
+// but those whose Consent refuses the client's institution or purpose.
+// Consent limits reading; the guard does not stop a hospital's system
+// from recording the care it gives.
+func (pol *Policy) clientPatients(ctx context.Context, p *Principal) (Access, error) {
+	if pol.Consents == nil {
+		return Access{All: true}, nil
+	}
+	refused, err := pol.Consents.Refused(ctx, p.ClientOrg, p.PurposeOfUse())
+	if err != nil {
+		return Access{}, err
+	}
+	if len(refused) == 0 {
+		return Access{All: true}, nil
+	}
+	refused = slices.Clone(refused)
+	slices.Sort(refused)
+	return Access{Filter: &Filter{refused: slices.Compact(refused)}}, nil
+}
+
+// region is a regulator's reach: the patients living in the region they
+// supervise. An account without a valid region reaches none.
+func (pol *Policy) region(a *identity.Account) (Access, error) {
+	prefix, ok := RegionPrefix(a.Region)
+	if !ok || pol.Regions == nil {
+		return Access{}, Deny(ReasonRegion)
+	}
+	return Access{Filter: &Filter{region: prefix, regions: pol.Regions}}, nil
+}
+
+// everyType decides system-level search and history. What it grants is
+// decided again per resource type as results are read.
+func (pol *Policy) everyType(ctx context.Context, p *Principal, perm byte) (Access, error) {
 	if p.Account == nil {
 		if p.Scopes.Allows("system", "*", perm) {
-			return Access{All: true}, nil
+			return pol.clientPatients(ctx, p)
 		}
 		return Access{}, Deny(ReasonScope)
 	}
@@ -215,11 +287,14 @@ func (pol *Policy) everyType(p *Principal, perm byte) (Access, error) {
 	if p.Scoped && !p.Scopes.Allows("user", "*", perm) {
 		return Access{}, Deny(ReasonScope)
 	}
+	if p.Account.Role == identity.RoleRegulator {
+		return pol.region(p.Account)
+	}
 	return Access{All: true}, nil
 }
 
 // operation decides the platform's operations and bundles.
-func (pol *Policy) operation(p *Principal, interaction string) (Access, error) {
+func (pol *Policy) operation(ctx context.Context, p *Principal, interaction string) (Access, error) {
 	role := p.Role()
 	var roles []identity.Role
 	var scopeType string
@@ -237,17 +312,25 @@ func (pol *Policy) operation(p *Principal, interaction string) (Access, error) {
 	default:
 		return Access{}, Deny(ReasonRole)
 	}
+	// A bulk export holds patients' data: the caller's filter applies.
+	export := interaction == "$export"
 	if p.Account == nil {
-		if p.Scopes.Allows("system", scopeType, scopePerm) {
-			return Access{All: true}, nil
+		if !p.Scopes.Allows("system", scopeType, scopePerm) {
+			return Access{}, Deny(ReasonScope)
 		}
-		return Access{}, Deny(ReasonScope)
+		if export {
+			return pol.clientPatients(ctx, p)
+		}
+		return Access{All: true}, nil
 	}
 	if !slices.Contains(roles, role) {
 		return Access{}, Deny(ReasonRole)
 	}
 	if p.Scoped && !p.Scopes.Allows("user", scopeType, scopePerm) {
 		return Access{}, Deny(ReasonScope)
+	}
+	if export && role == identity.RoleRegulator {
+		return pol.region(p.Account)
 	}
 	return Access{All: true}, nil
 }

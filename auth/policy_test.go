@@ -27,7 +27,9 @@ type registered map[string]bool
 func (r registered) Active(_ context.Context, p string) (bool, error) { return r[p], nil }
 
 func TestDecide(t *testing.T) {
-	pol := &Policy{Care: fixedCare{"p2", "p1"}, Registry: registered{"pr": true}}
+	pol := &Policy{Care: fixedCare{"p2", "p1"}, Registry: registered{"pr": true},
+		Consents: refusals{"org9|TREAT": {"p1"}}, Regions: homes{"p1": {"110105"}}}
+	regulator := &identity.Account{Role: identity.RoleRegulator, Region: "110000"}
 	unregistered := &identity.Account{Role: identity.RoleDoctor, Practitioner: "pr-gone"}
 	resident := &identity.Account{Role: identity.RoleResident, Patient: "me", Dependents: []string{"kid"}}
 	doctor := &identity.Account{Role: identity.RoleDoctor, Practitioner: "pr"}
@@ -62,6 +64,17 @@ func TestDecide(t *testing.T) {
 		{"unregistered doctor", &Principal{Account: unregistered}, "read", "Observation", "forbidden"},
 		{"unregistered doctor break-glass", &Principal{Account: unregistered, BreakGlass: "x"}, "read", "Observation", "forbidden"},
 		{"unregistered doctor directory", &Principal{Account: unregistered}, "read", "Organization", "all"},
+		{"regulator", &Principal{Account: regulator}, "read", "Observation", "filter"},
+		{"regulator directory", &Principal{Account: regulator}, "read", "Organization", "all"},
+		{"regulator system search", &Principal{Account: regulator}, "search-system", "", "filter"},
+		{"regulator export", &Principal{Account: regulator}, "$export", "", "filter"},
+		{"regulator audit", &Principal{Account: regulator}, "$audit-events", "", "all"},
+		{"regulator without region", &Principal{Account: &identity.Account{Role: identity.RoleRegulator}}, "read", "Observation", "forbidden"},
+		{"regulator with a bad region", &Principal{Account: &identity.Account{Role: identity.RoleRegulator, Region: "11"}}, "read", "Observation", "forbidden"},
+		{"refused client", &Principal{Client: "c", ClientOrg: "org9", Scoped: true, Scopes: scoped(t, "system/*.rs")}, "read", "Observation", "filter"},
+		{"refused client export", &Principal{Client: "c", ClientOrg: "org9", Scoped: true, Scopes: scoped(t, "system/*.rs")}, "$export", "", "filter"},
+		{"refused client directory", &Principal{Client: "c", ClientOrg: "org9", Scoped: true, Scopes: scoped(t, "system/*.rs")}, "read", "Organization", "all"},
+		{"client for research", &Principal{Client: "c", ClientOrg: "org9", Purpose: "HRESCH", Scoped: true, Scopes: scoped(t, "system/*.rs")}, "read", "Observation", "all"},
 		{"audit admin reads audit", &Principal{Account: &identity.Account{Role: identity.RoleAuditAdmin}}, "$audit-events", "", "all"},
 		{"audit admin reads patients", &Principal{Account: &identity.Account{Role: identity.RoleAuditAdmin}}, "read", "Patient", "forbidden"},
 	}
@@ -71,11 +84,89 @@ func TestDecide(t *testing.T) {
 		switch {
 		case err != nil:
 			got = string(fhir.CodeOf(err))
+		case acc.Filter != nil:
+			got = "filter"
 		case !acc.All:
 			got = fmtList(acc.Patients)
 		}
 		if got != c.want {
 			t.Errorf("%s: got %s, want %s (err %v)", c.name, got, c.want, err)
+		}
+	}
+	// Without a way to tell where patients live, regulators reach none.
+	noRegions := &Policy{Care: fixedCare{"p1"}}
+	if _, err := noRegions.Decide(context.Background(), &Principal{Account: regulator}, "read", "Observation"); fhir.CodeOf(err) != fhir.IssueForbidden {
+		t.Errorf("regulator without a region finder: %v", err)
+	}
+}
+
+type refusals map[string][]string
+
+func (r refusals) Refused(_ context.Context, org, purpose string) ([]string, error) {
+	return r[org+"|"+purpose], nil
+}
+
+type homes map[string][]string
+
+func (h homes) DivisionsOf(_ context.Context, p string) ([]string, error) { return h[p], nil }
+
+// A regulator's filter admits the patients living in their region; a
+// client's, the patients who did not refuse it.
+func TestFilters(t *testing.T) {
+	ctx := context.Background()
+	pol := &Policy{Consents: refusals{"org9|TREAT": {"p3", "p1"}}, Regions: homes{
+		"bj": {"110105"}, "bj-and-sh": {"310115", "110101"}, "sh": {"310115"}, "hebei": {"130102"}, "nowhere": nil}}
+	admits := func(p *Principal, patient string) bool {
+		t.Helper()
+		acc, err := pol.Decide(ctx, p, "read", "Observation")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, err := acc.Reaches(ctx, []string{patient})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	for region, want := range map[string]map[string]bool{
+		"110000": {"bj": true, "bj-and-sh": true, "sh": false, "hebei": false, "nowhere": false},
+		"110100": {"bj": true, "bj-and-sh": true, "sh": false},
+		"110105": {"bj": true, "bj-and-sh": false},
+		"310000": {"bj": false, "sh": true, "bj-and-sh": true},
+	} {
+		reg := &Principal{Account: &identity.Account{Role: identity.RoleRegulator, Region: region}}
+		for patient, w := range want {
+			if got := admits(reg, patient); got != w {
+				t.Errorf("regulator of %s reaches %s: %v, want %v", region, patient, got, w)
+			}
+		}
+	}
+	client := &Principal{Client: "c", ClientOrg: "org9", Scoped: true, Scopes: scoped(t, "system/*.rs")}
+	for patient, want := range map[string]bool{"p1": false, "p2": true, "p3": false} {
+		if got := admits(client, patient); got != want {
+			t.Errorf("client reaches %s: %v, want %v", patient, got, want)
+		}
+	}
+	// A resource of several patients is reached through any one of them;
+	// written only if all are admitted.
+	acc, _ := pol.Decide(ctx, client, "read", "Observation")
+	if ok, _ := acc.Reaches(ctx, []string{"p1", "p2"}); !ok {
+		t.Error("p1+p2 not reached")
+	}
+	if ok, _ := acc.Covers(ctx, []string{"p1", "p2"}); ok {
+		t.Error("p1+p2 covered")
+	}
+	if ok, _ := acc.Reaches(ctx, nil); ok {
+		t.Error("a resource of no patient reached through a filter")
+	}
+}
+
+func TestRegionPrefix(t *testing.T) {
+	for code, want := range map[string]string{"110000": "11", "110100": "1101", "110105": "110105", "310115": "310115",
+		"460300": "4603", "11000": "", "1100000": "", "010000": "", "11000a": "", "": "", "１１００００": ""} {
+		got, ok := RegionPrefix(code)
+		if got != want || ok != (want != "") {
+			t.Errorf("RegionPrefix(%q) = %q, %v; want %q", code, got, ok, want)
 		}
 	}
 }

@@ -29,6 +29,21 @@ type Principal struct {
 	Patient string
 	// BreakGlass is the reason given for emergency access, if any.
 	BreakGlass string
+	// Purpose is the purpose of use (identity.Purposes): a system
+	// client's registered purpose; "" for the account's role's purpose.
+	Purpose string
+}
+
+// PurposeOfUse is the purpose of use of the principal's requests: the
+// client's registered purpose for a system client, the role's otherwise.
+func (p *Principal) PurposeOfUse() string {
+	switch {
+	case p.Purpose != "":
+		return p.Purpose
+	case p.Account != nil:
+		return p.Account.Role.Purpose()
+	}
+	return identity.PurposeTreatment
 }
 
 // Agent is the principal as the audit log names it.

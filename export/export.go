@@ -45,6 +45,10 @@ type Request struct {
 	Since time.Time // zero: from the beginning
 	// RequestURL is echoed in the manifest.
 	RequestURL string
+	// Admit, when set, decides which resources the caller may receive
+	// (the policy's filter: a regulator's region, residents' consent
+	// refusals); the others are left out of the files.
+	Admit func(ctx context.Context, v store.Version) (bool, error)
 }
 
 // File is one output file of a finished job.
@@ -218,6 +222,9 @@ func (m *Manager) systemLevel(ctx context.Context, j *Job, w *writers) error {
 		if v.LastUpdated.After(j.Started) {
 			return nil // written after the export began: not part of it
 		}
+		if ok, err := j.admits(ctx, v); !ok || err != nil {
+			return err
+		}
 		return w.write(v)
 	})
 }
@@ -247,12 +254,26 @@ func (m *Manager) patientLevel(ctx context.Context, j *Job, w *writers) error {
 				continue
 			}
 			seen[key] = true
+			if ok, err := j.admits(ctx, v); !ok || err != nil {
+				if err != nil {
+					return err
+				}
+				continue
+			}
 			if err := w.write(v); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// admits applies the request's Admit.
+func (j *Job) admits(ctx context.Context, v store.Version) (bool, error) {
+	if j.Request.Admit == nil {
+		return true, nil
+	}
+	return j.Request.Admit(ctx, v)
 }
 
 // writers keeps one open NDJSON file per resource type.

@@ -20,6 +20,10 @@ func (s *Service) CreateAccount(ctx context.Context, a Account, password string,
 	if !a.Role.Valid() {
 		return Account{}, ErrBadRole
 	}
+	if (a.Role == RoleRegulator) != (a.Region != "") || (a.Region != "" && !divisionRE.MatchString(a.Region)) {
+		// A regulator supervises one region; other roles none.
+		return Account{}, ErrBadRegion
+	}
 	if err := CheckPasswordPolicy(password); err != nil {
 		return Account{}, err
 	}

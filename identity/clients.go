@@ -29,6 +29,18 @@ type Client struct {
 	RedirectURIs []string `json:"redirectUris,omitempty"`
 	// Organization is the institution a system client acts for.
 	Organization string `json:"organization,omitempty"`
+	// Purpose is the purpose of use of a system client's requests
+	// (ValidPurpose; "" means treatment): residents' Consents refusing it
+	// keep the client away from their data.
+	Purpose string `json:"purpose,omitempty"`
+}
+
+// PurposeOfUse is the purpose of use of the client's requests.
+func (c *Client) PurposeOfUse() string {
+	if c.Purpose == "" {
+		return PurposeTreatment
+	}
+	return c.Purpose
 }
 
 // Confidential reports whether the client authenticates.
@@ -39,6 +51,9 @@ func (c *Client) Confidential() bool { return c.SecretHash != "" || len(c.JWKS) 
 // absolute http(s) URIs without fragments.
 func (s *Service) CreateClient(ctx context.Context, c Client, secret bool) (Client, string, error) {
 	if strings.TrimSpace(c.Name) == "" || strings.TrimSpace(c.Scope) == "" {
+		return Client{}, "", ErrInvalidRequest
+	}
+	if c.Purpose != "" && !ValidPurpose(c.Purpose) {
 		return Client{}, "", ErrInvalidRequest
 	}
 	for _, u := range c.RedirectURIs {

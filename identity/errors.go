@@ -24,6 +24,7 @@ var (
 	ErrUsernameTaken  = &Error{Code: "username-taken"}
 	ErrBadUsername    = &Error{Code: "bad-username"}
 	ErrBadRole        = &Error{Code: "bad-role"}
+	ErrBadRegion      = &Error{Code: "bad-region"}
 	ErrInvalidToken   = &Error{Code: "invalid-token"}
 	ErrInvalidClient  = &Error{Code: "invalid-client"}
 	ErrInvalidGrant   = &Error{Code: "invalid-grant"}

@@ -75,7 +75,7 @@ func (h *Handler) sees(ctx context.Context, c *call, v store.Version) (bool, err
 	if err != nil {
 		return false, err
 	}
-	return acc.Reaches(patients), nil
+	return acc.Reaches(ctx, patients)
 }
 
 // visible returns the versions of vs the caller may read.
@@ -109,7 +109,9 @@ func (h *Handler) mustSee(ctx context.Context, c *call, v store.Version) error {
 // their data: a Patient search to their ids, a search of another clinical
 // type to resources whose patient (or subject, or first compartment)
 // parameter names one of them. Chains and _has, which would test data
-// outside that set, are refused.
+// outside that set, are refused. A caller whose patients are admitted by a
+// filter (a regulator's region, consent refusals) is not narrowed here:
+// the matches are filtered as they are read.
 func restrictSearch(c *call, params url.Values) error {
 	acc := c.access.granted
 	if acc.All || auth.ClassOf(c.typ) != auth.ClassClinical {
@@ -120,6 +122,9 @@ func restrictSearch(c *call, params url.Values) error {
 		if strings.HasPrefix(k, "_has") || strings.Contains(name, ".") || strings.Contains(k, ".") {
 			return fhir.Errorf(fhir.IssueForbidden, "access denied (role): chained and _has searches are not available to callers limited to some patients' data").WithStatus(403)
 		}
+	}
+	if acc.Filter != nil {
+		return nil
 	}
 	if len(acc.Patients) == 0 {
 		return auth.Deny(auth.ReasonPatient)
@@ -173,18 +178,34 @@ func (g guard) Write(ctx context.Context, typ, id string, before, after []string
 	if typ == "Patient" && interaction == "create" {
 		return nil // registering a new patient: the role's right to create suffices
 	}
-	if (after == nil && before == nil) || !acc.Covers(before) || !acc.Covers(after) {
+	if after == nil && before == nil {
 		return auth.Deny(auth.ReasonPatient)
+	}
+	for _, ps := range [][]string{before, after} {
+		if ok, err := acc.Covers(ctx, ps); err != nil || !ok {
+			return denyUnless(err)
+		}
 	}
 	return nil
 }
 
-func (g guard) Read(ctx context.Context, v store.Version, patients []string) error {
-	acc, err := g.h.decide(ctx, &g.c.access, "read", v.Type)
-	if err != nil || acc.All || acc.Reaches(patients) {
+// denyUnless returns err, or the patient refusal when err is nil.
+func denyUnless(err error) error {
+	if err != nil {
 		return err
 	}
 	return auth.Deny(auth.ReasonPatient)
+}
+
+func (g guard) Read(ctx context.Context, v store.Version, patients []string) error {
+	acc, err := g.h.decide(ctx, &g.c.access, "read", v.Type)
+	if err != nil || acc.All {
+		return err
+	}
+	if ok, err := acc.Reaches(ctx, patients); err != nil || !ok {
+		return denyUnless(err)
+	}
+	return nil
 }
 
 // withGuard installs the write guard for requests of signed-in people

@@ -2,7 +2,6 @@ package rest
 
 import (
 	"encoding/json"
-	"github.com/yitong-health/yitong/auth"
 	"net/http"
 	"strings"
 
@@ -34,8 +33,8 @@ func (h *Handler) everything(w http.ResponseWriter, r *http.Request, c *call) er
 			return fhir.Errorf(fhir.IssueNotSupported, "$everything parameter %q is not supported (supported: _type, _since)", k)
 		}
 	}
-	if !c.access.granted.Reaches([]string{c.id}) {
-		return auth.Deny(auth.ReasonPatient)
+	if ok, err := c.access.granted.Reaches(r.Context(), []string{c.id}); err != nil || !ok {
+		return denyUnless(err)
 	}
 	vs, err := h.cfg.Service.Everything(r.Context(), c.id, opts)
 	if err != nil {

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"os"
@@ -8,9 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yitong-health/yitong/auth"
 	"github.com/yitong-health/yitong/export"
 	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/resources"
+	"github.com/yitong-health/yitong/store"
 )
 
 // exportKickoff starts a bulk export (FHIR Bulk Data Access 2.0): it needs
@@ -49,6 +52,19 @@ func (h *Handler) exportKickoff(w http.ResponseWriter, r *http.Request, c *call)
 		case "_format", "_pretty":
 		default:
 			return fhir.Errorf(fhir.IssueNotSupported, "$export parameter %q is not supported (supported: _type, _since, _outputFormat)", k)
+		}
+	}
+	if acc := c.access.granted; !acc.All {
+		svc := h.cfg.Service
+		req.Admit = func(ctx context.Context, v store.Version) (bool, error) {
+			if auth.ClassOf(v.Type) != auth.ClassClinical {
+				return true, nil
+			}
+			patients, err := svc.PatientsOf(v)
+			if err != nil {
+				return false, err
+			}
+			return acc.Reaches(ctx, patients)
 		}
 	}
 	id, err := h.cfg.Exports.Start(req)

@@ -13,9 +13,9 @@ import (
 )
 
 // kickoff starts an export and returns the status URL.
-func (e *env) kickoff(t *testing.T, path string) string {
+func (e *env) kickoff(t *testing.T, path string, header ...string) string {
 	t.Helper()
-	r := e.do(t, "GET", path, nil, "Prefer", "respond-async", "Accept", "application/fhir+json")
+	r := e.do(t, "GET", path, nil, append([]string{"Prefer", "respond-async", "Accept", "application/fhir+json"}, header...)...)
 	wantStatus(t, r, http.StatusAccepted)
 	loc := r.Header.Get("Content-Location")
 	if !strings.HasPrefix(loc, e.base+"/") {
@@ -26,11 +26,11 @@ func (e *env) kickoff(t *testing.T, path string) string {
 
 // waitExport polls a status URL until the export is done (bounded) and
 // returns the manifest.
-func (e *env) waitExport(t *testing.T, status string) map[string]any {
+func (e *env) waitExport(t *testing.T, status string, header ...string) map[string]any {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		r := e.do(t, "GET", status, nil)
+		r := e.do(t, "GET", status, nil, header...)
 		switch r.Status {
 		case http.StatusOK:
 			if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
@@ -53,7 +53,7 @@ func (e *env) waitExport(t *testing.T, status string) map[string]any {
 
 // exported downloads every file of a manifest, checks each line and the
 // counts, and returns the exported "Type/id" keys by type.
-func (e *env) exported(t *testing.T, manifest map[string]any) map[string][]string {
+func (e *env) exported(t *testing.T, manifest map[string]any, header ...string) map[string][]string {
 	t.Helper()
 	if manifest["requiresAccessToken"] != false || str(manifest, "transactionTime") == "" || str(manifest, "request") == "" {
 		t.Errorf("manifest %v", manifest)
@@ -61,7 +61,7 @@ func (e *env) exported(t *testing.T, manifest map[string]any) map[string][]strin
 	out := map[string][]string{}
 	for _, f := range list(manifest, "output") {
 		typ, url, count := str(f, "type"), str(f, "url"), num(f, "count")
-		r := e.do(t, "GET", url, nil, "Accept", "application/fhir+ndjson")
+		r := e.do(t, "GET", url, nil, append([]string{"Accept", "application/fhir+ndjson"}, header...)...)
 		wantStatus(t, r, http.StatusOK)
 		if ct := r.Header.Get("Content-Type"); ct != "application/fhir+ndjson" {
 			t.Errorf("%s: Content-Type %q", url, ct)

@@ -118,7 +118,8 @@ func newHandler(t testing.TB, st store.Store, log *slog.Logger, opts ...option) 
 		}
 		id := identity.New(st, opts)
 		*c.gate = id
-		cfg.Policy = rest.GatePolicy{Gate: &auth.Gate{Tokens: id, Policy: &auth.Policy{Care: &auth.Care{Service: svc}, Registry: &registry.Registry{Service: svc}}}}
+		care := &auth.Care{Service: svc}
+		cfg.Policy = rest.GatePolicy{Gate: &auth.Gate{Tokens: id, Policy: &auth.Policy{Care: care, Consents: care, Regions: auth.Regions{Service: svc}, Registry: &registry.Registry{Service: svc}}}}
 	}
 	if cfg.Policy == nil {
 		cfg.Policy = allowAll{}

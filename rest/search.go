@@ -61,9 +61,16 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, c *call) error 
 		return err
 	}
 	if !c.access.granted.All {
-		// The restriction already limits matches; this is the second lock.
+		// The restriction already limits matches; this is the second lock
+		// (and, for a filter, the only one).
+		n := len(res.Page.Matches)
 		if res.Page.Matches, err = h.visible(r.Context(), c, res.Page.Matches); err != nil {
 			return err
+		}
+		if c.access.granted.Filter != nil && (len(res.Page.Matches) < n || res.Page.Total != n) {
+			// The total would count what the caller may not see (also
+			// under _summary=count).
+			res.Page.Total = -1
 		}
 	}
 	c.disclose(res.Page.Matches...)

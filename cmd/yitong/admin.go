@@ -92,7 +92,9 @@ func (c *adminCmd) createAccount(ctx context.Context, p *platform, a identity.Ac
 		return err
 	}
 	a, err = p.id.CreateAccount(ctx, a, pw, true)
-	if code := identity.CodeOf(err); code != "" {
+	if code := identity.CodeOf(err); code == identity.ErrBadRegion.Code {
+		return fmt.Errorf("admin account create: a regulator needs --region, a six-digit GB/T 2260 code (110000 a province, 110100 a city, 110105 a district); other roles take none")
+	} else if code != "" {
 		return fmt.Errorf("admin account create: %s", code)
 	}
 	if err != nil {
@@ -118,6 +120,7 @@ func (c *adminCmd) clientCreate(ctx context.Context, args []string) error {
 	secret := fs.Bool("secret", false, "draw a client secret (a confidential client)")
 	jwks := fs.String("jwks", "", "a JWKS file of EC public keys (P-256 for ES256, crv SM2 for SM2): the client authenticates with private_key_jwt")
 	org := fs.String("org", "", "the Organization id a system client acts for")
+	purpose := fs.String("purpose", "", "the purpose of use of a system client's requests (HL7 v3 PurposeOfUse: TREAT (default), HPAYMT, HRESCH, HMARKT, PUBHLTH, HOPERAT, …); residents' consents refusing it apply")
 	var redirects stringList
 	fs.Var(&redirects, "redirect-uri", "a redirect URI of a SMART app, matched exactly (repeatable)")
 	return c.withIdentity(ctx, fs, args, func(ctx context.Context, p *platform) error {
@@ -128,9 +131,9 @@ func (c *adminCmd) clientCreate(ctx context.Context, args []string) error {
 				return fmt.Errorf("admin client create: %w", err)
 			}
 		}
-		cl, plain, err := p.id.CreateClient(ctx, identity.Client{Name: *name, Scope: *scope, RedirectURIs: redirects, Organization: *org, JWKS: set}, *secret)
+		cl, plain, err := p.id.CreateClient(ctx, identity.Client{Name: *name, Scope: *scope, RedirectURIs: redirects, Organization: *org, JWKS: set, Purpose: *purpose}, *secret)
 		if identity.CodeOf(err) != "" {
-			return fmt.Errorf("admin client create: --name and --scope are required; redirect URIs must be absolute http(s) URIs; --jwks must hold EC P-256 or SM2 keys and excludes --secret")
+			return fmt.Errorf("admin client create: --name and --scope are required; redirect URIs must be absolute http(s) URIs; --jwks must hold EC P-256 or SM2 keys and excludes --secret; --purpose must be a known purpose of use")
 		}
 		if err != nil {
 			return err

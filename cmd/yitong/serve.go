@@ -98,8 +98,11 @@ func newServer(p *platform, data string, log *slog.Logger) http.Handler {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(rest.Collectors()...)
 	practitioners := &registry.Registry{Service: svc}
+	care := &auth.Care{Service: svc, TTL: 30 * time.Second}
 	gate := &auth.Gate{Tokens: p.id, Policy: &auth.Policy{
-		Care:     &auth.Care{Service: svc, TTL: 30 * time.Second},
+		Care:     care,
+		Consents: care,
+		Regions:  auth.Regions{Service: svc},
 		Registry: &auth.CachedRegistrations{Registry: practitioners, TTL: 30 * time.Second},
 	}}
 	api := rest.New(rest.Config{
