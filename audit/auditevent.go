@@ -120,7 +120,11 @@ func (e Entry) AuditEvent(id, index int64) map[string]any {
 		ae["outcomeDesc"] = d
 	}
 	if e.BreakGlass {
-		ae["purposeOfEvent"] = []any{map[string]any{"coding": []any{map[string]any{"system": systemPurpose, "code": "BTG", "display": "break the glass"}}}}
+		pe := map[string]any{"coding": []any{map[string]any{"system": systemPurpose, "code": "BTG", "display": "break the glass"}}}
+		if e.Reason != "" {
+			pe["text"] = e.Reason
+		}
+		ae["purposeOfEvent"] = []any{pe}
 	}
 	if entities != nil {
 		ae["entity"] = entities

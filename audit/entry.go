@@ -58,6 +58,8 @@ type Entry struct {
 	// Purpose is the purpose of use (HL7 v3 PurposeOfUse code).
 	Purpose    string `json:"purpose,omitempty"`
 	BreakGlass bool   `json:"breakGlass,omitempty"`
+	// Reason is the reason given for break-the-glass access.
+	Reason string `json:"reason,omitempty"`
 	// Source is the network address the request came from.
 	Source string `json:"source,omitempty"`
 	// Patients are the ids of the patients whose data the act touched.
@@ -119,6 +121,13 @@ func (e *Entry) normalize() {
 	}
 }
 
+// TermFlag is the term kind of entries that stand out; FlagBreakGlass
+// marks break-the-glass acts, which regulators review.
+const (
+	TermFlag       = "flag"
+	FlagBreakGlass = "break-glass"
+)
+
 // terms returns what the entry can be found by.
 func (e *Entry) terms() []store.AuditTerm {
 	var ts []store.AuditTerm
@@ -133,6 +142,9 @@ func (e *Entry) terms() []store.AuditTerm {
 	}
 	for _, p := range e.Patients {
 		ts = append(ts, store.AuditTerm{Kind: "patient", Value: p})
+	}
+	if e.BreakGlass {
+		ts = append(ts, store.AuditTerm{Kind: TermFlag, Value: FlagBreakGlass})
 	}
 	return ts
 }

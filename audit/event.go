@@ -18,7 +18,9 @@ type Event struct {
 	OnBehalfOf string
 	Purpose    string
 	BreakGlass bool
-	Source     string
+	// Reason is the reason given for break-the-glass access.
+	Reason string
+	Source string
 
 	recorded atomic.Bool
 }
@@ -50,6 +52,6 @@ func (ev *Event) entry() Entry {
 	}
 	return Entry{
 		RequestID: ev.RequestID, Action: ev.Action, Type: ev.Type, Agent: ev.Agent,
-		OnBehalfOf: ev.OnBehalfOf, Purpose: ev.Purpose, BreakGlass: ev.BreakGlass, Source: ev.Source,
+		OnBehalfOf: ev.OnBehalfOf, Purpose: ev.Purpose, BreakGlass: ev.BreakGlass, Reason: ev.Reason, Source: ev.Source,
 	}
 }

@@ -23,7 +23,7 @@ func (h *Handler) auditEvent(r *http.Request, rt route, c *call) *audit.Event {
 	}
 	ev := &audit.Event{RequestID: c.reqID, Action: rt.interaction, Type: c.typ, Agent: anonymous, Source: src}
 	if p := c.access.p; p != nil {
-		ev.Agent = p.Agent()
+		ev.Agent, ev.Purpose = p.Agent(), p.PurposeOfUse()
 		if p.Patient != "" {
 			ev.OnBehalfOf = "Patient/" + p.Patient
 		}
@@ -42,7 +42,7 @@ func (h *Handler) audit(ev *audit.Event, rt route, c *call, status int, err erro
 	}
 	e := audit.Entry{
 		RequestID: ev.RequestID, Action: ev.Action, Type: ev.Type, Agent: ev.Agent, OnBehalfOf: ev.OnBehalfOf,
-		Purpose: ev.Purpose, BreakGlass: ev.BreakGlass, Source: ev.Source, Status: status,
+		Purpose: ev.Purpose, BreakGlass: ev.BreakGlass, Reason: ev.Reason, Source: ev.Source, Status: status,
 		Time: h.cfg.Now(),
 	}
 	switch {

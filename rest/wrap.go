@@ -91,7 +91,7 @@ func (h *Handler) wrap(rt route) http.Handler {
 			err = h.prepare(r, rt, c)
 		}
 		if c.access.granted.BreakGlass {
-			ev.BreakGlass, ev.Purpose = true, "BTG"
+			ev.BreakGlass, ev.Purpose, ev.Reason = true, "BTG", c.access.p.BreakGlass
 		}
 		if err == nil {
 			r = r.WithContext(h.withGuard(r.Context(), c))

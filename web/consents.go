@@ -12,11 +12,16 @@ import (
 	"github.com/yitong-health/yitong/store"
 )
 
-// consentView is one of a resident's consent decisions.
+// consentView is one of a resident's consent decisions: refusing an
+// institution (OrgName) or a purpose of use (PurposeKey).
 type consentView struct {
-	ID, Patient, OrgName, Since string
-	Active                      bool
+	ID, Patient, OrgName, PurposeKey, Since string
+	Active                                  bool
 }
+
+// refusablePurposes are the purposes of use a resident may refuse on the
+// consent page: uses of the record beyond their own care and supervision.
+var refusablePurposes = []string{identity.PurposeResearch, identity.PurposeMarketing, identity.PurposePayment}
 
 // orgOption is an institution to choose.
 type orgOption struct{ ID, Name string }
@@ -42,7 +47,7 @@ func (h *Handler) consentsPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) renderConsents(w http.ResponseWriter, r *http.Request, s *signedIn, status int, errKey string, done bool) {
 	p := newPage(r, "consent.title", s)
-	p.Error, p.Done, p.Patients = errKey, done, s.account.Patients()
+	p.Error, p.Done, p.Patients, p.Purposes = errKey, done, s.account.Patients(), refusablePurposes
 	orgNames := map[string]string{}
 	err := h.searchEach(r, "Organization", url.Values{"_count": {"200"}, "_sort": {"name"}}, func(v store.Version, m map[string]any) {
 		name, _ := m["name"].(string)
@@ -63,6 +68,11 @@ func (h *Handler) renderConsents(w http.ResponseWriter, r *http.Request, s *sign
 				return
 			}
 			c := consentView{ID: v.ID, Patient: pid, Active: m["status"] == "active", Since: v.LastUpdated.In(shanghai).Format("2006-01-02 15:04")}
+			for _, pu := range asMaps(prov["purpose"]) {
+				if code, _ := pu["code"].(string); slices.Contains(refusablePurposes, code) {
+					c.PurposeKey = "purpose." + code
+				}
+			}
 			for _, a := range asMaps(prov["actor"]) {
 				ref, _ := a["reference"].(map[string]any)
 				if s, _ := ref["reference"].(string); s != "" {
@@ -110,9 +120,10 @@ func asMaps(v any) []map[string]any {
 	return out
 }
 
-// refuseOrg records a resident's refusal of an institution as a Consent
-// with a deny provision naming it: the policy then keeps the institution's
-// practitioners away from the record.
+// refuseOrg records a resident's refusal of an institution, or of a
+// purpose of use, as a Consent with a deny provision naming it: the policy
+// then keeps the institution's practitioners and systems, or the systems
+// registered for that purpose, away from the record.
 func (h *Handler) refuseOrg(w http.ResponseWriter, r *http.Request) {
 	s := h.require(w, r)
 	if s == nil || !h.residentOnly(w, r, s) {
@@ -122,14 +133,30 @@ func (h *Handler) refuseOrg(w http.ResponseWriter, r *http.Request) {
 		h.renderConsents(w, r, s, http.StatusBadRequest, "identity.csrf", false)
 		return
 	}
-	patient, org := r.PostFormValue("patient"), r.PostFormValue("org")
-	if !slices.Contains(s.account.Patients(), patient) || !resources.ValidID(org) {
+	patient, org, purpose := r.PostFormValue("patient"), r.PostFormValue("org"), r.PostFormValue("purpose")
+	if !slices.Contains(s.account.Patients(), patient) || (org == "") == (purpose == "") {
 		h.renderConsents(w, r, s, http.StatusBadRequest, "consent.bad", false)
 		return
 	}
-	if _, err := h.cfg.Resources.Read(r.Context(), "Organization", org); err != nil {
-		h.renderConsents(w, r, s, http.StatusBadRequest, "consent.bad", false)
-		return
+	provision := map[string]any{"type": "deny"}
+	if purpose != "" {
+		if !slices.Contains(refusablePurposes, purpose) {
+			h.renderConsents(w, r, s, http.StatusBadRequest, "consent.bad", false)
+			return
+		}
+		provision["purpose"] = []any{map[string]any{"system": identity.PurposeOfUseSystem, "code": purpose}}
+	} else {
+		if !resources.ValidID(org) {
+			h.renderConsents(w, r, s, http.StatusBadRequest, "consent.bad", false)
+			return
+		}
+		if _, err := h.cfg.Resources.Read(r.Context(), "Organization", org); err != nil {
+			h.renderConsents(w, r, s, http.StatusBadRequest, "consent.bad", false)
+			return
+		}
+		provision["actor"] = []any{map[string]any{
+			"role":      map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "code": "IRCP"}}},
+			"reference": map[string]any{"reference": "Organization/" + org}}}
 	}
 	consent := map[string]any{
 		"resourceType": "Consent", "status": "active",
@@ -138,9 +165,7 @@ func (h *Handler) refuseOrg(w http.ResponseWriter, r *http.Request) {
 		"patient":    map[string]any{"reference": "Patient/" + patient},
 		"dateTime":   time.Now().UTC().Format(time.RFC3339),
 		"policyRule": map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "OPTOUT"}}},
-		"provision": map[string]any{"type": "deny", "actor": []any{map[string]any{
-			"role":      map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "code": "IRCP"}}},
-			"reference": map[string]any{"reference": "Organization/" + org}}}},
+		"provision":  provision,
 	}
 	if _, err := h.cfg.Resources.Create(actContext(r, s), consent, ""); err != nil {
 		h.fail(w, err)

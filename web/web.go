@@ -56,7 +56,7 @@ type Handler struct {
 }
 
 // pageNames are the page templates; each is parsed with layout.html.
-var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html", "practitioners.html", "consents.html", "accesslog.html", "trace.html", "accounts.html"}
+var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html", "practitioners.html", "consents.html", "accesslog.html", "trace.html", "accounts.html", "btg.html"}
 
 // New parses the templates (panicking on a broken template: that is a
 // programming error caught by the tests) and returns the handler.
@@ -92,6 +92,8 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("GET /access-log", h.accessLog)
 	h.mux.HandleFunc("GET /trace", h.trace)
 	h.mux.HandleFunc("GET /trace/proof", h.traceProof)
+	h.mux.HandleFunc("GET /btg", h.btgPage)
+	h.mux.HandleFunc("POST /btg", h.reviewBTG)
 	h.mux.HandleFunc("GET /pki/ca.crt", h.caCertificate)
 	h.mux.HandleFunc("GET /pki/crl", h.crl)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
@@ -136,8 +138,11 @@ type page struct {
 	Categories                       []string
 	Registrations                    []registry.Entry
 	Notice                           string
-	Scopes, Patients                 []string
+	Scopes, Patients, Purposes       []string
 	Params                           map[string]string
+	Reviews                          []btgRow
+	CanReview                        bool
+	PendingReviews                   int
 	Message, Detail                  string
 }
 
@@ -151,7 +156,7 @@ func newPage(r *http.Request, title string, s *signedIn) *page {
 		p.CanConsent = s.account.Role == identity.RoleResident
 		p.CanTrace = s.account.Role == identity.RoleRegulator || s.account.Role == identity.RoleAuditAdmin
 		p.CanManage = s.account.Role == identity.RoleSecurityAdmin
-		p.CanTrace = s.account.Role == identity.RoleRegulator || s.account.Role == identity.RoleAuditAdmin
+		p.CanReview = s.account.Role == identity.RoleRegulator
 	}
 	return p
 }
@@ -214,6 +219,11 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	p.Base, p.Version, p.Dialect = scheme+"://"+r.Host+"/fhir", h.cfg.Version, h.cfg.Dialect
 	if s != nil {
 		p.RoleKey = "role." + string(s.account.Role)
+		// Regulators are told of break-the-glass acts waiting for review.
+		if p.PendingReviews, err = h.pendingReviews(r, s); err != nil {
+			h.fail(w, err)
+			return
+		}
 	}
 	h.render(w, r, http.StatusOK, "home.html", p)
 }

@@ -32,7 +32,7 @@ func TestMessagesExist(t *testing.T) {
 		keys["role."+string(r)] = true
 	}
 	for _, e := range []*identity.Error{identity.ErrBadCredentials, identity.ErrBadTOTP, identity.ErrWeakPassword, identity.ErrUsernameTaken,
-		identity.ErrBadUsername, identity.ErrBadRole, identity.ErrInvalidToken, identity.ErrInvalidClient, identity.ErrInvalidGrant,
+		identity.ErrBadUsername, identity.ErrBadRole, identity.ErrBadRegion, identity.ErrInvalidToken, identity.ErrInvalidClient, identity.ErrInvalidGrant,
 		identity.ErrInvalidRequest, {Code: "invalid-scope"}, {Code: "locked"}, {Code: "mismatch"}, {Code: "csrf"}} {
 		keys["identity."+e.Code] = true
 	}

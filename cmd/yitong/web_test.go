@@ -617,6 +617,50 @@ func TestResidentConsentPage(t *testing.T) {
 	if len(recs) != 2 {
 		t.Errorf("%d audit entries of the resident's consent acts, want 2 (refuse, withdraw)", len(recs))
 	}
+
+	// Refusing a use: research systems no longer read the child's record;
+	// a treating hospital's system still does.
+	research, _, err := s.p.id.CreateClient(ctx, identity.Client{Name: "研究所", Scope: "system/*.rs", Purpose: identity.PurposeResearch}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	his, _, err := s.p.id.CreateClient(ctx, identity.Client{Name: "医院信息系统", Scope: "system/*.rs", Organization: "h1"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := func(c identity.Client) int {
+		tok, err := s.p.id.ClientCredentials(ctx, c, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("GET", s.srv.URL+"/fhir/Patient/"+kid, nil)
+		req.Header.Set("Authorization", "Bearer "+tok.Access)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	_, page = s.get(s.browser, "/consents")
+	for _, bad := range []url.Values{{"purpose": {"HSYSADMIN"}}, {"purpose": {"HRESCH"}, "org": {"h1"}}, {}} {
+		bad.Set("csrf", csrfOf(t, page))
+		bad.Set("patient", kid)
+		if resp, _ := s.post(s.browser, "/consents", bad); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("refusal %v: %d", bad, resp.StatusCode)
+		}
+	}
+	resp, _ = s.post(s.browser, "/consents", url.Values{"csrf": {csrfOf(t, page)}, "patient": {kid}, "purpose": {"HRESCH"}})
+	_, page = s.get(s.browser, "/consents")
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(page, `<span class="purpose">科学研究</span>`) {
+		t.Fatalf("refusing research: %d\n%s", resp.StatusCode, page)
+	}
+	if st := reads(research); st != http.StatusForbidden {
+		t.Errorf("a research system reads a record whose owner refused research: %d", st)
+	}
+	if st := reads(his); st != http.StatusOK {
+		t.Errorf("the treating hospital's system: %d", st)
+	}
 }
 
 func TestAccessLogAndTrace(t *testing.T) {
@@ -624,8 +668,11 @@ func TestAccessLogAndTrace(t *testing.T) {
 	ctx := context.Background()
 	mk := s.create
 	s.organization("h1", "第一医院")
-	me := mk(map[string]any{"resourceType": "Patient", "name": []any{map[string]any{"family": "钱"}}})
-	other := mk(map[string]any{"resourceType": "Patient", "name": []any{map[string]any{"family": "孙"}}})
+	home := func(division string) []any {
+		return []any{map[string]any{"use": "home", "extension": []any{map[string]any{"url": auth.DivisionExtension, "valueCode": division}}}}
+	}
+	me := mk(map[string]any{"resourceType": "Patient", "name": []any{map[string]any{"family": "钱"}}, "address": home("110105")})
+	other := mk(map[string]any{"resourceType": "Patient", "name": []any{map[string]any{"family": "孙"}}, "address": home("310115")})
 	prs := map[string]string{}
 	for _, d := range []string{"dr.a", "dr.b"} {
 		prs[d] = mk(map[string]any{"resourceType": "Practitioner"})
@@ -757,6 +804,82 @@ func TestAccessLogAndTrace(t *testing.T) {
 	}
 	if err := audit.VerifyInclusion(h, audit.Inclusion{Index: pf.LeafIndex, Size: pf.TreeSize, LeafHash: dec(pf.LeafHash), Hashes: hashes}, cp.Root); err != nil {
 		t.Errorf("the inclusion proof does not verify: %v", err)
+	}
+	testBreakGlassReview(t, s, rb, me)
+}
+
+// testBreakGlassReview: the regulator of the patient's region is told of
+// the emergency access on their home page, sees the reason, and records a
+// verdict once (audited); a regulator of another region sees nothing and
+// cannot review it.
+func testBreakGlassReview(t *testing.T, s *site, rb *http.Client, patient string) {
+	ctx := context.Background()
+	_, page := s.get(rb, "/")
+	if !strings.Contains(page, `<span id="btg-count">1</span>`) {
+		t.Fatalf("the regulator's home does not announce one emergency access:\n%s", page)
+	}
+	resp, page := s.get(rb, "/btg")
+	if resp.StatusCode != 200 || !strings.Contains(page, `<td class="reason">昏迷送医</td>`) || strings.Count(page, `class="review"`) != 1 {
+		t.Fatalf("review page: %d\n%s", resp.StatusCode, page)
+	}
+	seq := regexp.MustCompile(`name="seq" value="(\d+)"`).FindStringSubmatch(page)[1]
+	csrf := csrfOf(t, page)
+	// A verdict of not justified needs a note; nothing is recorded without.
+	if resp, _ := s.post(rb, "/btg", url.Values{"csrf": {csrf}, "seq": {seq}, "verdict": {"unjustified"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("unjustified without a note: %d", resp.StatusCode)
+	}
+	if resp, _ := s.post(rb, "/btg", url.Values{"csrf": {csrf}, "seq": {seq}, "verdict": {"maybe"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("an unknown verdict: %d", resp.StatusCode)
+	}
+	if resp, _ := s.post(rb, "/btg", url.Values{"csrf": {"forged"}, "seq": {seq}, "verdict": {"justified"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a forged CSRF token: %d", resp.StatusCode)
+	}
+	// Another region's regulator sees nothing and cannot review it.
+	sh := newBrowser()
+	s.staff(sh, identity.Account{Username: "reg.sh", Role: identity.RoleRegulator, Region: "310000"}, "regulator-pass-2")
+	if _, page := s.get(sh, "/btg"); !strings.Contains(page, `id="none"`) {
+		t.Errorf("the Shanghai regulator sees Beijing's emergency access:\n%s", page)
+	}
+	if _, page := s.get(sh, "/"); strings.Contains(page, "btg-count") {
+		t.Error("the Shanghai regulator is told of Beijing's emergency access")
+	}
+	_, shPage := s.get(sh, "/btg")
+	if resp, _ := s.post(sh, "/btg", url.Values{"csrf": {csrfOf(t, shPage)}, "seq": {seq}, "verdict": {"justified"}}); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("review from another region: %d", resp.StatusCode)
+	}
+	resp, _ = s.post(rb, "/btg", url.Values{"csrf": {csrf}, "seq": {seq}, "verdict": {"unjustified"}, "note": {"患者意识清醒，非紧急"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("review: %d", resp.StatusCode)
+	}
+	if _, page := s.get(rb, "/btg?saved=1"); !strings.Contains(page, "理由不成立") || !strings.Contains(page, "患者意识清醒，非紧急") || strings.Contains(page, `class="review"`) {
+		t.Errorf("the verdict is not shown:\n%s", page)
+	}
+	if _, page := s.get(rb, "/"); strings.Contains(page, "btg-count") {
+		t.Error("the home page still announces a reviewed access")
+	}
+	if resp, _ := s.post(rb, "/btg", url.Values{"csrf": {csrf}, "seq": {seq}, "verdict": {"justified"}}); resp.StatusCode != http.StatusConflict {
+		t.Errorf("a second review: %d", resp.StatusCode)
+	}
+	// Both attempts are in the audit log, about the patient.
+	recs, err := s.p.audit.Find(ctx, store.AuditQuery{Terms: []store.AuditTerm{{Kind: "patient", Value: patient}}, Action: "btg-review", Count: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcomes := []string{}
+	for _, rec := range recs {
+		e, err := audit.ParseEntry(rec.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outcomes = append(outcomes, e.Outcome)
+	}
+	slices.Sort(outcomes)
+	if !slices.Equal(outcomes, []string{audit.OutcomeFailed, audit.OutcomeSuccess}) {
+		t.Errorf("review entries: %v, want one done and one refused", outcomes)
+	}
+	// Residents and doctors do not review.
+	if resp, _ := s.get(s.browser, "/btg"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("resident on the review page: %d", resp.StatusCode)
 	}
 }
 
