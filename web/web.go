@@ -56,7 +56,7 @@ type Handler struct {
 }
 
 // pageNames are the page templates; each is parsed with layout.html.
-var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html", "practitioners.html", "consents.html", "accesslog.html", "trace.html", "accounts.html"}
+var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html", "practitioners.html", "consents.html", "accesslog.html", "trace.html", "accounts.html", "auditsettings.html"}
 
 // New parses the templates (panicking on a broken template: that is a
 // programming error caught by the tests) and returns the handler.
@@ -92,6 +92,10 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("GET /access-log", h.accessLog)
 	h.mux.HandleFunc("GET /trace", h.trace)
 	h.mux.HandleFunc("GET /trace/proof", h.traceProof)
+	if cfg.Audit != nil {
+		h.mux.HandleFunc("GET /audit/settings", h.auditSettingsPage)
+		h.mux.HandleFunc("POST /audit/settings", h.setAuditSettings)
+	}
 	h.mux.HandleFunc("GET /pki/ca.crt", h.caCertificate)
 	h.mux.HandleFunc("GET /pki/crl", h.crl)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
@@ -139,6 +143,8 @@ type page struct {
 	Scopes, Patients                 []string
 	Params                           map[string]string
 	Message, Detail                  string
+	AuditSettings                    *auditSettingsView
+	CanAuditSettings                 bool
 }
 
 // newPage starts a page for the request's language and session.
@@ -151,6 +157,7 @@ func newPage(r *http.Request, title string, s *signedIn) *page {
 		p.CanConsent = s.account.Role == identity.RoleResident
 		p.CanTrace = s.account.Role == identity.RoleRegulator || s.account.Role == identity.RoleAuditAdmin
 		p.CanManage = s.account.Role == identity.RoleSecurityAdmin
+		p.CanAuditSettings = canReadAuditSettings(s)
 		p.CanTrace = s.account.Role == identity.RoleRegulator || s.account.Role == identity.RoleAuditAdmin
 	}
 	return p
