@@ -19,15 +19,24 @@ import (
 // clock is a store clock that tests move forward by months; each reading
 // advances it by a millisecond.
 type clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu     sync.Mutex
+	t      time.Time
+	frozen bool // Now does not advance
 }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Millisecond)
+	if !c.frozen {
+		c.t = c.t.Add(time.Millisecond)
+	}
 	return c.t
+}
+
+func (c *clock) set(t time.Time, frozen bool) {
+	c.mu.Lock()
+	c.t, c.frozen = t, frozen
+	c.mu.Unlock()
 }
 
 func (c *clock) add(months, days int) {
@@ -272,5 +281,86 @@ func TestPruneRefusedBelowMinimum(t *testing.T) {
 	var ve *audit.VerifyError
 	if _, err := audit.Verify(ctx, st, audit.VerifyOptions{}); errors.As(err, &ve) || err != nil {
 		t.Errorf("verify: %v", err)
+	}
+}
+
+// TestPruneBoundary: a checkpoint exactly 6 months old is pruned, one a
+// millisecond younger is not.
+func TestPruneBoundary(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 1, 10, 2, 0, 0, 0, time.UTC)}
+	st := storetest.OpenSQLite(t, c.Now)
+	l, err := audit.Open(ctx, audit.Config{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, ctx, st, l, 4, 1, "old")
+	cp, err := l.Checkpoint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, ctx, st, l, 4, 1, "new")
+	if _, err := l.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.set(cp.Time.AddDate(0, 6, 0).Add(-time.Millisecond), true)
+	if run, err := l.Prune(ctx); err != nil || run.Pruned != 0 {
+		t.Fatalf("a checkpoint a millisecond short of 6 months pruned: %+v, %v", run, err)
+	}
+	c.set(cp.Time.AddDate(0, 6, 0), true)
+	run, err := l.Prune(ctx)
+	if err != nil || run.Pruned != cp.Size || !run.Cutoff.Equal(cp.Time) {
+		t.Fatalf("a checkpoint exactly 6 months old: %+v, %v (checkpoint %d at %s)", run, err, cp.Size, cp.Time)
+	}
+	c.set(cp.Time.AddDate(0, 6, 1), false)
+	if _, err := audit.Verify(ctx, st, audit.VerifyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRunRetention: the background run prunes and records its runs, and
+// stops with its context.
+func TestRunRetention(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 1, 10, 2, 0, 0, 0, time.UTC)}
+	st := storetest.OpenSQLite(t, c.Now)
+	l, err := audit.Open(ctx, audit.Config{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, ctx, st, l, 4, 1, "old")
+	cp, err := l.Checkpoint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.add(7, 0)
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); l.RunRetention(rctx, 0, time.Hour) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s, err := l.Settings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.LastPrune != nil {
+			if s.PrunedBefore != cp.Size || s.LastPrune.Pruned != cp.Size {
+				t.Errorf("background prune: %+v", s)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the background run did not prune")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	es := agentEntries(t, l, "system/yitong")
+	if len(es) == 0 || es[0].Action != audit.ActionPrune || es[0].Source != "retention" {
+		t.Errorf("the background prune's entry: %+v", es)
+	}
+	if _, err := audit.Verify(ctx, st, audit.VerifyOptions{}); err != nil {
+		t.Fatal(err)
 	}
 }
