@@ -16,4 +16,10 @@
 // the platform key, SM2 with SM3 by default. Verify recomputes the whole
 // tree from the entries and checks every checkpoint; VerifyExport does the
 // same offline, from an export and the platform's public key alone.
+//
+// Entries are kept for the retention period (Settings, SetRetention: at
+// least the legal minimum of package rules, changed by audit
+// administrators only). Prune drops the content of older entries up to a
+// checkpoint signed before the cutoff and keeps their leaf hashes, so the
+// tree, its proofs and Verify still cover them.
 package audit

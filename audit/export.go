@@ -11,6 +11,7 @@ import (
 
 	"github.com/transparency-dev/merkle/compact"
 
+	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/store"
 )
 
@@ -83,6 +84,10 @@ type ExportSummary struct {
 // Export writes the entries of st's audit log from tree position from to
 // its end, and the checkpoints over them, to w, from one consistent
 // snapshot. Exporting from the End of the previous export continues it.
+// Pruned entries (Log.Prune) have no content to export: from 0 begins at
+// the pruned mark (the start line carries the subtree roots before it, so
+// the export verifies as a continuation), and any other from before the
+// mark is an invalid error.
 func Export(ctx context.Context, st store.Store, w io.Writer, from int64) (ExportSummary, error) {
 	sum := ExportSummary{Begin: from}
 	bw := bufio.NewWriterSize(w, 1<<16)
@@ -96,6 +101,14 @@ func Export(ctx context.Context, st store.Store, w io.Writer, from int64) (Expor
 		}
 		if from < 0 || from > state.Size {
 			return fmt.Errorf("audit export: position %d is outside the log (size %d)", from, state.Size)
+		}
+		if from < state.PrunedBefore {
+			if from > 0 {
+				return fhir.Errorf(fhir.IssueInvalid, "audit export: entries before position %d were pruned under the retention period: an export can begin at %d at the earliest", state.PrunedBefore, state.PrunedBefore)
+			}
+			// From the start means from the first entry that has content.
+			from = state.PrunedBefore
+			sum.Begin = from
 		}
 		k, err := a.Key(ctx, KeyName)
 		if err != nil {

@@ -347,43 +347,52 @@ func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
 	defer l.seqMu.Unlock()
 	var out Checkpoint
 	err := l.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		st, err := tx.Audit().State(ctx)
-		if err != nil {
-			return err
-		}
-		latest, err := tx.Audit().LatestCheckpoint(ctx)
-		prev := latest.Size
-		switch {
-		case err == nil && latest.Size == st.Size:
-			out = fromStore(l.cfg.Origin, latest)
-			return nil
-		case err != nil && fhir.CodeOf(err) != fhir.IssueNotFound:
-			return err
-		case st.Size == 0:
-			return fhir.Errorf(fhir.IssueNotFound, "the audit log is empty: there is nothing to checkpoint")
-		}
-		root, err := l.tree.root(ctx, tx, st.Size)
-		if err != nil {
-			return err
-		}
-		now := tx.Now()
-		n := note(l.cfg.Origin, st.Size, root, now, prev)
-		sig, err := l.signer.sign(n)
-		if err != nil {
-			return fmt.Errorf("audit: sign checkpoint: %w", err)
-		}
-		c := store.AuditCheckpoint{Size: st.Size, Recorded: now, Root: root, Note: n, Signature: sig, KeyID: l.signer.KeyID}
-		if err := tx.Audit().AddCheckpoint(ctx, c); err != nil {
-			return err
-		}
-		out = fromStore(l.cfg.Origin, c)
-		out.Prev = prev
-		return nil
+		var err error
+		out, err = l.checkpointTx(ctx, tx)
+		return err
 	})
 	if err != nil {
 		l.tree.reset()
 	}
 	return out, err
+}
+
+// checkpointTx signs, inside tx, a checkpoint of the tree unless the
+// latest checkpoint already covers it, and returns the latest checkpoint
+// (not-found for an empty tree). The caller holds seqMu and resets the
+// tree cache if tx fails.
+func (l *Log) checkpointTx(ctx context.Context, tx store.Tx) (Checkpoint, error) {
+	st, err := tx.Audit().State(ctx)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	latest, err := tx.Audit().LatestCheckpoint(ctx)
+	prev := latest.Size
+	switch {
+	case err == nil && latest.Size == st.Size:
+		return fromStore(l.cfg.Origin, latest), nil
+	case err != nil && fhir.CodeOf(err) != fhir.IssueNotFound:
+		return Checkpoint{}, err
+	case st.Size == 0:
+		return Checkpoint{}, fhir.Errorf(fhir.IssueNotFound, "the audit log is empty: there is nothing to checkpoint")
+	}
+	root, err := l.tree.root(ctx, tx, st.Size)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	now := tx.Now()
+	n := note(l.cfg.Origin, st.Size, root, now, prev)
+	sig, err := l.signer.sign(n)
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("audit: sign checkpoint: %w", err)
+	}
+	c := store.AuditCheckpoint{Size: st.Size, Recorded: now, Root: root, Note: n, Signature: sig, KeyID: l.signer.KeyID}
+	if err := tx.Audit().AddCheckpoint(ctx, c); err != nil {
+		return Checkpoint{}, err
+	}
+	out := fromStore(l.cfg.Origin, c)
+	out.Prev = prev
+	return out, nil
 }
 
 // fromStore returns a stored checkpoint; its Prev (and, with origin "",

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the "sqlite3" driver: the tamperer's own connection
 
@@ -88,9 +89,9 @@ func (tm *tamperer) deleteRows(table, where string) func() {
 
 // mutation applies one change and returns its name and its undo.
 func (tm *tamperer) mutation() (string, func()) {
-	switch tm.rng.IntN(15) {
+	switch tm.rng.IntN(20) {
 	case 0:
-		seq := tm.pick(`SELECT seq FROM audit_entries`)
+		seq := tm.pick(`SELECT seq FROM audit_entries WHERE length(body) > 0`)
 		old := tm.blob(`SELECT body FROM audit_entries WHERE seq = ?`, seq)
 		tm.exec(`UPDATE audit_entries SET body = ? WHERE seq = ?`, tm.flip(old), seq)
 		return "flip a byte of an entry", func() { tm.exec(`UPDATE audit_entries SET body = ? WHERE seq = ?`, old, seq) }
@@ -172,13 +173,54 @@ func (tm *tamperer) mutation() (string, func()) {
 			tm.exec(`ALTER TABLE scratch_c RENAME TO scratch`)
 			undoC()
 		}
-	default:
+	case 14:
 		d := int64(1 + tm.rng.IntN(5))
 		if tm.rng.IntN(2) == 0 {
 			d = -d
 		}
 		tm.exec(`UPDATE audit_state SET tree_size = tree_size + ?`, d)
 		return "change the tree size", func() { tm.exec(`UPDATE audit_state SET tree_size = tree_size - ?`, d) }
+	case 15:
+		// The pruned range keeps only leaf hashes: a changed one must
+		// still be caught (by the subtree hashes and checkpoints).
+		seq := tm.pick(`SELECT seq FROM audit_entries WHERE tree_index < (SELECT pruned_before FROM audit_state)`)
+		old := tm.blob(`SELECT leaf_hash FROM audit_entries WHERE seq = ?`, seq)
+		tm.exec(`UPDATE audit_entries SET leaf_hash = ? WHERE seq = ?`, tm.flip(old), seq)
+		return "flip a byte of a pruned entry's kept leaf hash", func() { tm.exec(`UPDATE audit_entries SET leaf_hash = ? WHERE seq = ?`, old, seq) }
+	case 16:
+		// Hide entries newer than the cutoff: prune them by hand and move
+		// the pruned mark past them.
+		pb := tm.ints(`SELECT pruned_before FROM audit_state`)[0]
+		k := tm.pick(fmt.Sprintf(`SELECT tree_index FROM audit_entries WHERE tree_index >= %d`, pb))
+		tm.exec(`DROP TABLE IF EXISTS scratch`)
+		tm.exec(`CREATE TABLE scratch AS SELECT seq, recorded, body FROM audit_entries WHERE tree_index >= ? AND tree_index <= ?`, pb, k)
+		tm.exec(`UPDATE audit_entries SET body = ?, recorded = 0 WHERE tree_index >= ? AND tree_index <= ?`, []byte{}, pb, k)
+		tm.exec(`UPDATE audit_state SET pruned_before = ?`, k+1)
+		return "move the pruned mark past entries younger than the cutoff", func() {
+			tm.exec(`UPDATE audit_state SET pruned_before = ?`, pb)
+			tm.exec(`UPDATE audit_entries SET body = (SELECT s.body FROM scratch s WHERE s.seq = audit_entries.seq),
+				recorded = (SELECT s.recorded FROM scratch s WHERE s.seq = audit_entries.seq) WHERE seq IN (SELECT seq FROM scratch)`)
+			tm.exec(`DROP TABLE scratch`)
+		}
+	case 17:
+		d := int64(1 + tm.rng.IntN(3))
+		if tm.rng.IntN(2) == 0 {
+			d = -d
+		}
+		tm.exec(`UPDATE audit_state SET pruned_before = pruned_before + ?`, d)
+		return "move the pruned mark alone", func() { tm.exec(`UPDATE audit_state SET pruned_before = pruned_before - ?`, d) }
+	case 18:
+		// Put made-up content back into a pruned entry.
+		seq := tm.pick(`SELECT seq FROM audit_entries WHERE tree_index < (SELECT pruned_before FROM audit_state)`)
+		body := []byte(`{"v":1,"time":"2026-01-10T02:00:00Z","action":"read","outcome":"success","agent":{"kind":"user","id":"u1"}}`)
+		tm.exec(`UPDATE audit_entries SET body = ?, recorded = ? WHERE seq = ?`, body, int64(1768010400000000), seq)
+		return "give a pruned entry content", func() { tm.exec(`UPDATE audit_entries SET body = ?, recorded = 0 WHERE seq = ?`, []byte{}, seq) }
+	default:
+		// The prune act itself says what may be pruned: change it.
+		seq := tm.pick(`SELECT seq FROM audit_entries WHERE action = 'audit-prune'`)
+		old := tm.blob(`SELECT body FROM audit_entries WHERE seq = ?`, seq)
+		tm.exec(`UPDATE audit_entries SET body = ? WHERE seq = ?`, tm.flip(old), seq)
+		return "flip a byte of the prune entry", func() { tm.exec(`UPDATE audit_entries SET body = ? WHERE seq = ?`, old, seq) }
 	}
 }
 
@@ -189,7 +231,8 @@ func (tm *tamperer) mutation() (string, func()) {
 func TestTamperDetected(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "yitong.db")
-	st, err := sqlite.Open(ctx, path, nil)
+	c := &clock{t: time.Date(2026, 1, 10, 2, 0, 0, 0, time.UTC)}
+	st, err := sqlite.Open(ctx, path, c.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,14 +247,22 @@ func TestTamperDetected(t *testing.T) {
 	}
 	var witness audit.Checkpoint
 	for round, n := range []int{3, 9, 16, 31, 2, 40} {
+		if round == 3 {
+			// The first rounds are more than 6 months old: pruned.
+			c.add(7, 0)
+			run, err := l.Prune(ctx)
+			if err != nil || run.Pruned == 0 {
+				t.Fatalf("prune: %+v, %v", run, err)
+			}
+		}
 		fill(t, ctx, st, l, n, 1, fmt.Sprint(round))
 		if witness, err = l.Checkpoint(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
 	opts := audit.VerifyOptions{Witness: &witness, Batch: 50}
-	if _, err := audit.Verify(ctx, st, opts); err != nil {
-		t.Fatalf("the untouched log does not verify: %v", err)
+	if rep, err := audit.Verify(ctx, st, opts); err != nil || rep.Pruned == 0 {
+		t.Fatalf("the untouched, pruned log does not verify: %+v, %v", rep, err)
 	}
 	db, err := sql.Open("sqlite3", path)
 	if err != nil {

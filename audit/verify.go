@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"runtime"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"github.com/transparency-dev/merkle/compact"
 
 	"github.com/yitong-health/yitong/fhir"
+	"github.com/yitong-health/yitong/rules"
 	"github.com/yitong-health/yitong/store"
 )
 
@@ -58,7 +60,11 @@ type Report struct {
 	Checkpoints int   // checkpoints verified
 	Latest      int64 // size of the latest checkpoint (0: none)
 	Versions    int   // resource versions matched to their entries
-	Elapsed     time.Duration
+	// Pruned counts the entries before the pruned mark: their leaf hashes
+	// were checked against the subtree hashes and checkpoints, their
+	// content is gone (Log.Prune).
+	Pruned  int64
+	Elapsed time.Duration
 }
 
 // walker recomputes a tree leaf by leaf and checks checkpoints as it
@@ -81,7 +87,17 @@ type walker struct {
 	rep       *Report
 	// written collects "Type/id/_history/n" of every write entry.
 	written map[string]bool
-	visit   compact.VisitFn
+	// prunes are the prune acts found (Log.Prune), checked by Verify once
+	// every checkpoint has been.
+	prunes []pruneAct
+	visit  compact.VisitFn
+}
+
+// pruneAct is an ActionPrune entry of the tree.
+type pruneAct struct {
+	index  int64
+	time   time.Time
+	detail PruneDetail
 }
 
 func newWalker(h *Hasher, v *Verifier, begin uint64, hashes [][]byte, cps []Checkpoint, witness *Checkpoint, rep *Report) (*walker, error) {
@@ -122,6 +138,19 @@ func (w *walker) leaf(index int64, body, lh, stored []byte, recorded time.Time) 
 	if !recorded.IsZero() && !recorded.Equal(t) {
 		return entryErr(index, "its stored time %s differs from its content's %s", recorded.Format(time.RFC3339Nano), t.Format(time.RFC3339Nano))
 	}
+	if bytes.Contains(body, pruneMark) {
+		e, err := ParseEntry(body)
+		if err != nil || e.Action != ActionPrune {
+			return entryErr(index, "content is not an audit entry of format %d: %v", FormatVersion, err)
+		}
+		if e.Outcome == OutcomeSuccess {
+			var d PruneDetail
+			if err := json.Unmarshal([]byte(e.Detail), &d); err != nil {
+				return entryErr(index, "a prune entry whose detail does not say what it pruned: %v", err)
+			}
+			w.prunes = append(w.prunes, pruneAct{index: index, time: e.Time, detail: d})
+		}
+	}
 	if bytes.Contains(body, historyMark) {
 		e, err := ParseEntry(body)
 		if err != nil || e.V != FormatVersion || e.Action == "" || e.Outcome == "" {
@@ -139,6 +168,60 @@ func (w *walker) leaf(index int64, body, lh, stored []byte, recorded time.Time) 
 		return entryErr(index, "%v", err)
 	}
 	return w.checkpoints()
+}
+
+// pruned takes the entry at index whose content was pruned: its stored
+// leaf hash goes into the tree as it is (the subtree hashes and checkpoints
+// check it). mark is the log's pruned mark: only entries before it may be
+// pruned.
+func (w *walker) pruned(index int64, stored []byte, recorded time.Time, mark int64) error {
+	if uint64(index) != w.r.End() {
+		return entryErr(int64(w.r.End()), "missing (the next entry found is at %d)", index)
+	}
+	if index >= mark {
+		return entryErr(index, "its content is missing, but entries are pruned only before position %d", mark)
+	}
+	if len(stored) != w.h.Size() {
+		return entryErr(index, "a pruned entry whose stored leaf hash has %d bytes", len(stored))
+	}
+	if recorded.UnixMicro() != 0 {
+		return entryErr(index, "a pruned entry that still has a time (%s)", recorded.Format(time.RFC3339Nano))
+	}
+	w.rep.Pruned++
+	if err := w.r.Append(stored, w.visit); err != nil {
+		return entryErr(index, "%v", err)
+	}
+	return w.checkpoints()
+}
+
+// checkPrunes checks the log's pruned mark against the prune acts in the
+// tree: each prunes up to a checkpoint signed at or before its cutoff, its
+// cutoff is its time less its retention period, that period met the legal
+// minimum then, and the mark is the furthest any act pruned to (0 with
+// none). cps are the log's verified checkpoints.
+func (w *walker) checkPrunes(mark int64, cps []Checkpoint) error {
+	var authorised int64
+	for _, p := range w.prunes {
+		d := p.detail
+		if d.Before > p.index || d.From > d.Before {
+			return entryErr(p.index, "a prune of positions [%d, %d) that does not precede it", d.From, d.Before)
+		}
+		if err := rules.CheckRetention(p.time, d.Months); err != nil {
+			return entryErr(p.index, "a prune that broke the retention rule: %v", err)
+		}
+		if d.Cutoff.After(rules.MonthsBefore(p.time, d.Months)) {
+			return entryErr(p.index, "a prune whose cutoff %s is less than %d months before it", d.Cutoff.Format(time.RFC3339), d.Months)
+		}
+		i, ok := slices.BinarySearchFunc(cps, d.Before, func(c Checkpoint, s int64) int { return cmp.Compare(c.Size, s) })
+		if !ok || cps[i].Time.After(d.Cutoff) {
+			return entryErr(p.index, "a prune up to position %d, but no checkpoint of that size was signed at or before its cutoff %s", d.Before, d.Cutoff.Format(time.RFC3339))
+		}
+		authorised = max(authorised, d.Before)
+	}
+	if mark != authorised {
+		return logErr("entries before position %d are marked pruned, but the prune entries in the log prune only those before %d", mark, authorised)
+	}
+	return nil
 }
 
 // checkpoints checks every checkpoint whose size the walk has reached.
@@ -234,6 +317,12 @@ type VerifyOptions struct {
 // leaf hash; the tree positions are contiguous; every stored node hash (from
 // which proofs are built); every checkpoint's signature and root hash; and
 // that every resource version written since the log began has its entry.
+// Entries before the pruned mark (Log.Prune) have no content: their stored
+// leaf hashes enter the tree as they are, so the subtree hashes and the
+// checkpoints prove them, and the mark must be where the prune entries in
+// the tree (each checked against the retention rule and a checkpoint
+// signed before its cutoff) put it; versions whose entries were pruned are
+// not matched.
 // It returns a *VerifyError naming the first problem.
 func Verify(ctx context.Context, st store.Store, opts VerifyOptions) (Report, error) {
 	start := time.Now()
@@ -304,6 +393,15 @@ func Verify(ctx context.Context, st store.Store, opts VerifyOptions) (Report, er
 			hashes := leafHashes(h, b.recs)
 			made = made[:0]
 			for i, r := range b.recs {
+				if len(r.Body) == 0 {
+					if err := w.pruned(r.Index, r.LeafHash, r.Recorded, state.PrunedBefore); err != nil {
+						return err
+					}
+					continue
+				}
+				if r.Index < state.PrunedBefore {
+					return entryErr(r.Index, "is before the pruned mark %d but still has content", state.PrunedBefore)
+				}
 				if err := w.leaf(r.Index, r.Body, hashes[i], r.LeafHash, r.Recorded); err != nil {
 					return err
 				}
@@ -320,6 +418,18 @@ func Verify(ctx context.Context, st store.Store, opts VerifyOptions) (Report, er
 		}
 		if rep.Size != state.Size {
 			return logErr("the recorded tree size is %d but %d entries are in the tree", state.Size, rep.Size)
+		}
+		if err := w.checkPrunes(state.PrunedBefore, cps); err != nil {
+			return err
+		}
+		if state.PrunedBefore > 0 && !firstWrite.IsZero() {
+			// Versions whose entries were pruned are not matched: those
+			// written up to a minute after the checkpoint that ends the
+			// pruned range (signed before the cutoff) may be among them.
+			i, _ := slices.BinarySearchFunc(cps, state.PrunedBefore, func(c Checkpoint, s int64) int { return cmp.Compare(c.Size, s) })
+			if since := cps[i].Time.Add(time.Minute); since.After(firstWrite) {
+				firstWrite = since
+			}
 		}
 		pending, err := a.Pending(ctx, 1<<30)
 		if err != nil {
@@ -412,7 +522,9 @@ func leafHashes(h *Hasher, recs []store.AuditRecord) [][]byte {
 		go func() {
 			defer wg.Done()
 			for i := k; i < len(recs); i += workers {
-				out[i] = h.HashLeaf(recs[i].Body)
+				if len(recs[i].Body) > 0 { // pruned entries keep their stored hash
+					out[i] = h.HashLeaf(recs[i].Body)
+				}
 			}
 		}()
 	}
@@ -481,6 +593,7 @@ func checkVersions(ctx context.Context, tx store.Tx, written map[string]bool, si
 
 var (
 	historyMark = []byte("/_history/")
+	pruneMark   = []byte(`"action":"` + ActionPrune + `"`)
 	entryPrefix = []byte(`{"v":1,"time":"`)
 )
 

@@ -27,15 +27,21 @@ type Practice struct {
 
 var practice = mustLoad()
 
-func mustLoad() []Practice {
-	b, err := data.ReadFile("data/practice.json")
+// load decodes data/name into v; a malformed embedded file is a
+// programming error.
+func load(name string, v any) {
+	b, err := data.ReadFile("data/" + name)
 	if err != nil {
 		panic(err)
 	}
-	var ps []Practice
-	if err := json.Unmarshal(b, &ps); err != nil {
-		panic(fmt.Sprintf("rules: data/practice.json: %v", err))
+	if err := json.Unmarshal(b, v); err != nil {
+		panic(fmt.Sprintf("rules: data/%s: %v", name, err))
 	}
+}
+
+func mustLoad() []Practice {
+	var ps []Practice
+	load("practice.json", &ps)
 	for _, p := range ps {
 		if _, err := time.Parse("2006-01-02", p.Effective); err != nil || p.MinIndependentYears <= 0 {
 			panic(fmt.Sprintf("rules: practice rule %s %s is malformed", p.ID, p.Version))

@@ -39,3 +39,56 @@ func TestYearsBetween(t *testing.T) {
 		}
 	}
 }
+
+func TestRetentionRule(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	// The rule takes effect on 1 June 2017 in Beijing: 31 May 16:00 UTC.
+	if _, ok := RetentionAt(at("2017-05-31T15:59:59Z")); ok {
+		t.Error("a retention rule before the Cybersecurity Law took effect")
+	}
+	r, ok := RetentionAt(at("2017-05-31T16:00:00Z"))
+	if !ok || r.ID != "C2" || r.MinMonths != 6 || r.Version == "" || r.Source == "" {
+		t.Fatalf("rule on its first day = %+v, %v", r, ok)
+	}
+	now := at("2026-03-01T00:00:00Z")
+	if err := CheckRetention(now, 6); err != nil {
+		t.Errorf("6 months refused: %v", err)
+	}
+	if err := CheckRetention(now, 120); err != nil {
+		t.Errorf("120 months refused: %v", err)
+	}
+	for _, m := range []int{5, 0, -6} {
+		if err := CheckRetention(now, m); err == nil {
+			t.Errorf("%d months accepted", m)
+		}
+	}
+	if err := CheckRetention(at("2017-01-01T00:00:00Z"), 6); err == nil {
+		t.Error("a retention checked before any rule was in force")
+	}
+}
+
+func TestMonthsBefore(t *testing.T) {
+	for _, c := range []struct {
+		t      string
+		months int
+		want   string
+	}{
+		{"2026-08-31T04:00:00Z", 6, "2026-02-28T04:00:00Z"}, // no 31 February: the last day
+		{"2024-08-31T04:00:00Z", 6, "2024-02-29T04:00:00Z"}, // leap year
+		{"2026-07-15T10:30:00Z", 6, "2026-01-15T10:30:00Z"},
+		{"2026-03-10T12:00:00Z", 6, "2025-09-10T12:00:00Z"}, // across a year
+		{"2026-02-28T20:00:00Z", 1, "2026-01-31T20:00:00Z"}, // 1 March in Beijing: 1 February
+		{"2026-01-01T00:00:00Z", 24, "2024-01-01T00:00:00Z"},
+	} {
+		tm, _ := time.Parse(time.RFC3339, c.t)
+		if got := MonthsBefore(tm, c.months).Format(time.RFC3339); got != c.want {
+			t.Errorf("MonthsBefore(%s, %d) = %s, want %s", c.t, c.months, got, c.want)
+		}
+	}
+}

@@ -58,6 +58,9 @@ type AuditCheckpoint struct {
 type AuditState struct {
 	Size    int64
 	HashAlg string
+	// PrunedBefore is the tree position before which entries were pruned
+	// (AuditTx.Prune); 0 when none was. Sequence leaves it unchanged.
+	PrunedBefore int64
 }
 
 // AuditQuery selects sequenced or unsequenced entries, newest first.
@@ -103,7 +106,7 @@ type AuditTx interface {
 	// the state to st. The caller holds the lock State took.
 	Sequence(ctx context.Context, seqs []int64, nodes []AuditNode, st AuditState) error
 	// Leaves returns up to n sequenced records from tree position from on,
-	// in tree order, with their bodies.
+	// in tree order, with their bodies (empty for pruned entries).
 	Leaves(ctx context.Context, from int64, n int) ([]AuditRecord, error)
 	// Nodes returns the hashes of the given nodes (level 0: leaf hashes); a
 	// node that is not stored is a not-found error.
@@ -111,10 +114,24 @@ type AuditTx interface {
 	// NodeRange returns the stored nodes of level (>= 1) with index in
 	// [from, to), by index.
 	NodeRange(ctx context.Context, level uint, from, to uint64) ([]AuditNode, error)
-	// Find returns entries matching q, newest first, with their bodies.
+	// Find returns entries matching q, newest first, with their bodies;
+	// pruned entries are never found.
 	Find(ctx context.Context, q AuditQuery) ([]AuditRecord, error)
-	// BySeq returns one entry; not-found if there is none.
+	// BySeq returns one entry; not-found if there is none or it was
+	// pruned.
 	BySeq(ctx context.Context, seq int64) (AuditRecord, error)
+	// Prune drops the payload of every sequenced entry at tree positions
+	// [PrunedBefore, before): its body becomes empty, its Recorded the Unix
+	// epoch, its action, act and outcome empty, and its terms are deleted;
+	// its tree position and leaf hash stay, as do the subtree hashes and
+	// checkpoints. It sets PrunedBefore to before and returns how many
+	// entries it pruned. before beyond the tree's size is an error; before
+	// at or below PrunedBefore prunes nothing. The caller holds the lock
+	// State took.
+	Prune(ctx context.Context, before int64) (int64, error)
+	// CheckpointAt returns the checkpoint of the largest size among those
+	// recorded at or before t; not-found when there is none.
+	CheckpointAt(ctx context.Context, t time.Time) (AuditCheckpoint, error)
 	// AddCheckpoint stores c; a second checkpoint of the same size is a
 	// conflict error.
 	AddCheckpoint(ctx context.Context, c AuditCheckpoint) error

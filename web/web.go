@@ -56,7 +56,7 @@ type Handler struct {
 }
 
 // pageNames are the page templates; each is parsed with layout.html.
-var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html", "practitioners.html", "consents.html", "accesslog.html", "trace.html", "accounts.html", "btg.html"}
+var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html", "practitioners.html", "consents.html", "accesslog.html", "trace.html", "accounts.html", "btg.html", "auditsettings.html"}
 
 // New parses the templates (panicking on a broken template: that is a
 // programming error caught by the tests) and returns the handler.
@@ -94,6 +94,10 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("GET /trace/proof", h.traceProof)
 	h.mux.HandleFunc("GET /btg", h.btgPage)
 	h.mux.HandleFunc("POST /btg", h.reviewBTG)
+	if cfg.Audit != nil {
+		h.mux.HandleFunc("GET /audit/settings", h.auditSettingsPage)
+		h.mux.HandleFunc("POST /audit/settings", h.setAuditSettings)
+	}
 	h.mux.HandleFunc("GET /pki/ca.crt", h.caCertificate)
 	h.mux.HandleFunc("GET /pki/crl", h.crl)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
@@ -144,6 +148,8 @@ type page struct {
 	CanReview                        bool
 	PendingReviews                   int
 	Message, Detail                  string
+	AuditSettings                    *auditSettingsView
+	CanAuditSettings                 bool
 }
 
 // newPage starts a page for the request's language and session.
@@ -157,6 +163,7 @@ func newPage(r *http.Request, title string, s *signedIn) *page {
 		p.CanTrace = s.account.Role == identity.RoleRegulator || s.account.Role == identity.RoleAuditAdmin
 		p.CanManage = s.account.Role == identity.RoleSecurityAdmin
 		p.CanReview = s.account.Role == identity.RoleRegulator
+		p.CanAuditSettings = canReadAuditSettings(s)
 	}
 	return p
 }

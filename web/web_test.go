@@ -51,7 +51,7 @@ func TestMessagesExist(t *testing.T) {
 	keys["reg.title"], keys["reg.forbidden"] = true, true
 	for _, k := range []string{"act.C", "act.R", "act.U", "act.D", "act.E", "outcome.success", "outcome.failed", "outcome.denied", "outcome.error",
 		"agent.client", "agent.system", "agent.anonymous", "agent.user", "access.title", "access.forbidden", "trace.title", "trace.bad", "trace.forbidden",
-		"accounts.title", "accounts.forbidden", "accounts.self"} {
+		"accounts.title", "accounts.forbidden", "accounts.self", "auditsettings.title", "auditsettings.forbidden", "auditsettings.refused", "auditsettings.invalid"} {
 		keys[k] = true
 	}
 	for k := range keys {

@@ -60,8 +60,13 @@ type platform struct {
 	sign *signing.Service
 	// data is the data folder of commands that know it.
 	data string
+	// ctx lives until Close; stop ends it.
+	ctx  context.Context
 	stop context.CancelFunc
 	done chan struct{}
+	// pruned closes when the retention run (runRetention) has stopped;
+	// nil when none was started.
+	pruned chan struct{}
 }
 
 // openPlatform opens the audit log of st (creating its signing key on
@@ -74,7 +79,7 @@ func openPlatform(ctx context.Context, st store.Store, log *slog.Logger, data st
 		return nil, err
 	}
 	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	p := &platform{audit: l, stop: stop, done: make(chan struct{})}
+	p := &platform{audit: l, ctx: rctx, stop: stop, done: make(chan struct{})}
 	go func() { defer close(p.done); l.Run(rctx) }()
 	p.svc = resources.New(st, resources.Options{
 		Validate:       validate.Resource,
@@ -147,9 +152,25 @@ func platformMasterKey(ctx context.Context, st store.Store, data string) ([]byte
 	return next, syncDir(data)
 }
 
-// Close stops the audit writer once everything recorded is written.
+// runRetention prunes the audit log a minute after it starts and then
+// daily (audit.Log.RunRetention) until Close. Pruning takes the audit
+// sequencer's lock and the store's tree lock, so it never races the
+// writer.
+func (p *platform) runRetention() {
+	p.pruned = make(chan struct{})
+	go func() {
+		defer close(p.pruned)
+		p.audit.RunRetention(p.ctx, time.Minute, 24*time.Hour)
+	}()
+}
+
+// Close stops the retention run and the audit writer once everything
+// recorded is written.
 func (p *platform) Close() {
 	p.stop()
+	if p.pruned != nil {
+		<-p.pruned
+	}
 	<-p.done
 }
 

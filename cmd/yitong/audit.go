@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/yitong-health/yitong/audit"
 	"github.com/yitong-health/yitong/config"
@@ -20,7 +21,7 @@ import (
 type auditCmd struct{ stdout, stderr io.Writer }
 
 func (c *auditCmd) Summary() string {
-	return "verify, checkpoint and export the tamper-evident audit log"
+	return "verify, checkpoint, export and prune the tamper-evident audit log"
 }
 
 func (c *auditCmd) Run(ctx context.Context, args []string) error {
@@ -29,6 +30,7 @@ func (c *auditCmd) Run(ctx context.Context, args []string) error {
 		"checkpoint": c.checkpoint,
 		"export":     c.export,
 		"key":        c.key,
+		"prune":      c.prune,
 	}
 	return dispatch(ctx, c.stderr, "audit", "COMMAND", subs, args)
 }
@@ -156,8 +158,8 @@ func (c *auditCmd) verify(ctx context.Context, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "OK: %d entries, %d checkpoints (latest %d), %d pending, %d resource versions matched to their entries, hash %s, key %s, %.2fs\n",
-		rep.Size, rep.Checkpoints, rep.Latest, rep.Pending, rep.Versions, rep.HashAlg, rep.KeyID, rep.Elapsed.Seconds())
+	fmt.Fprintf(c.stdout, "OK: %d entries (%d pruned, proven by their leaf hashes), %d checkpoints (latest %d), %d pending, %d resource versions matched to their entries, hash %s, key %s, %.2fs\n",
+		rep.Size, rep.Pruned, rep.Checkpoints, rep.Latest, rep.Pending, rep.Versions, rep.HashAlg, rep.KeyID, rep.Elapsed.Seconds())
 	return nil
 }
 
@@ -245,4 +247,37 @@ func (c *auditCmd) key(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	return pem.Encode(c.stdout, &pem.Block{Type: "PUBLIC KEY", Bytes: l.PublicKey().PublicKeyDER})
+}
+
+// shanghai is where the command line shows times.
+var shanghai = func() *time.Location {
+	l, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return l
+}()
+
+// prune drops the content of entries older than the retention period now
+// (what serve does daily), as the operator on the command line.
+func (c *auditCmd) prune(ctx context.Context, args []string) (err error) {
+	fs := flag.NewFlagSet("audit prune", flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	st, data, err := openFlagged(ctx, fs, args, true)
+	if err != nil {
+		return err
+	}
+	defer closeStore(st, &err)
+	l, err := openLog(ctx, st, data, slog.New(slog.NewTextHandler(c.stderr, nil)))
+	if err != nil {
+		return err
+	}
+	ctx = audit.WithEvent(ctx, &audit.Event{Agent: audit.Agent{Kind: "system", ID: "yitong-admin"}, Source: "command line"})
+	run, err := l.Prune(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "pruned %d entries; entries before position %d are pruned (retention %d months, cutoff %s)\n",
+		run.Pruned, run.Before, run.Months, run.Cutoff.In(shanghai).Format("2006-01-02 15:04:05 MST"))
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/store/sqlite"
@@ -82,5 +83,58 @@ func TestAuditCommands(t *testing.T) {
 	}
 	if _, err := cmd("audit", "verify", "--export", e); err == nil {
 		t.Error("verify --export without a trusted key succeeded")
+	}
+}
+
+// TestAuditPruneCommand prunes a log whose entries are older than the
+// retention period: verify then proves them by their leaf hashes, and an
+// export begins after them.
+func TestAuditPruneCommand(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	past := time.Now().AddDate(-1, 0, 0)
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "yitong.db"), func() time.Time { past = past.Add(time.Millisecond); return past })
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := openPlatform(ctx, st, nil, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := fhir.Decode([]byte(`{"resourceType":"Patient","active":true}`), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := p.svc.Create(ctx, res, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.Close() // signs a last checkpoint, a year ago
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cmd := func(args ...string) (string, string, error) {
+		var out, errOut bytes.Buffer
+		err := run(ctx, args, &out, &errOut)
+		return out.String(), errOut.String(), err
+	}
+	out, _, err := cmd("audit", "prune", "--data", dir)
+	if err != nil || !strings.HasPrefix(out, "pruned 3 entries; entries before position 3 are pruned (retention 6 months") {
+		t.Fatalf("prune: %v %q", err, out)
+	}
+	out, _, err = cmd("audit", "verify", "--data", dir)
+	if err != nil || !strings.HasPrefix(out, "OK: 4 entries (3 pruned") {
+		t.Fatalf("verify after pruning: %v %q", err, out)
+	}
+	if out, _, err = cmd("audit", "prune", "--data", dir); err != nil || !strings.HasPrefix(out, "pruned 0 entries") {
+		t.Errorf("second prune: %v %q", err, out)
+	}
+	e := filepath.Join(dir, "export.ndjson")
+	if _, errOut, err := cmd("audit", "export", "--data", dir, "--out", e); err != nil || !strings.Contains(errOut, "exported entries 3-4") {
+		t.Errorf("export after pruning: %v %q", err, errOut)
+	}
+	if _, _, err := cmd("audit", "export", "--data", dir, "--from", "1", "--out", e); err == nil || !strings.Contains(err.Error(), "pruned") {
+		t.Errorf("export from a pruned position: %v", err)
 	}
 }

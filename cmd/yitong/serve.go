@@ -66,6 +66,7 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 	if err := finishReindex(ctx, p.svc, log); err != nil {
 		return err
 	}
+	p.runRetention()
 	handler := newServer(p, data, log)
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {

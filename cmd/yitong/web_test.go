@@ -948,3 +948,111 @@ func TestSecurityAdminAccountsPage(t *testing.T) {
 		t.Errorf("audited acts of the security administrator: %v", acts)
 	}
 }
+
+// TestAuditSettingsPage: the audit administrator changes the retention
+// period and the change is audited; security and system administrators
+// are refused (and audited); a period below the legal minimum is refused
+// with a clear message and changes nothing; regulators read the page.
+func TestAuditSettingsPage(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	entries := func(agent string) []audit.Entry {
+		t.Helper()
+		recs, err := s.p.audit.Find(ctx, store.AuditQuery{Terms: []store.AuditTerm{{Kind: "agent", Value: agent}}, Action: audit.ActionSettings, Count: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []audit.Entry
+		for _, r := range recs {
+			e, err := audit.ParseEntry(r.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, e)
+		}
+		return out
+	}
+	months := func() int {
+		t.Helper()
+		set, err := s.p.audit.Settings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return set.Retention.Months
+	}
+	admin := s.staff(s.browser, identity.Account{Username: "audit.admin", Role: identity.RoleAuditAdmin}, "audit-pass-1")
+	_, page := s.get(s.browser, "/")
+	if !strings.Contains(page, `id="nav-audit-settings"`) {
+		t.Error("no audit settings link for the audit administrator")
+	}
+	resp, page := s.get(s.browser, "/audit/settings")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `id="retention">6 个月`) || !strings.Contains(page, "网络安全法") || !strings.Contains(page, `id="retention-form"`) {
+		t.Fatalf("audit settings page: %d\n%s", resp.StatusCode, page)
+	}
+	post := func(b *http.Client, page, value string) (*http.Response, string) {
+		return s.post(b, "/audit/settings", url.Values{"csrf": {csrfOf(t, page)}, "months": {value}})
+	}
+	if resp, _ := post(s.browser, page, "12"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/audit/settings?saved=1" {
+		t.Fatalf("change to 12 months: %d", resp.StatusCode)
+	}
+	if m := months(); m != 12 {
+		t.Fatalf("retention after the change: %d months", m)
+	}
+	_, page = s.get(s.browser, "/audit/settings?saved=1")
+	if !strings.Contains(page, `id="retention">12 个月`) || !strings.Contains(page, `id="done"`) || !strings.Contains(page, "user/"+admin.ID) {
+		t.Errorf("page after the change:\n%s", page)
+	}
+	es := entries("user/" + admin.ID)
+	if len(es) != 1 || es[0].Outcome != audit.OutcomeSuccess || es[0].Detail != "retention 6 → 12 months" || es[0].Agent.Role != "audit-admin" {
+		t.Fatalf("the change in the audit log: %+v", es)
+	}
+	// Below the minimum (and not a number): refused, clearly, nothing changed.
+	for _, v := range []string{"5", "0", "六"} {
+		resp, body := post(s.browser, page, v)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="error">保存期限无效：须为整数个月，不少于法定最低期限`) {
+			t.Errorf("%q months: %d\n%s", v, resp.StatusCode, body)
+		}
+	}
+	if m := months(); m != 12 {
+		t.Errorf("a refused value changed the retention to %d", m)
+	}
+	if es := entries("user/" + admin.ID); len(es) != 3 || es[0].Outcome != audit.OutcomeFailed || es[0].Status != 400 {
+		t.Errorf("the refused values in the audit log: %+v", es)
+	}
+	// Security and system administrators: 403 to read and to change, each
+	// attempt to change audited.
+	for _, role := range []identity.Role{identity.RoleSecurityAdmin, identity.RoleSystemAdmin} {
+		b := newBrowser()
+		other := s.staff(b, identity.Account{Username: string(role), Role: role}, "other-pass-1")
+		if resp, _ := s.get(b, "/audit/settings"); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s reads the audit settings: %d", role, resp.StatusCode)
+		}
+		_, home := s.get(b, "/")
+		if strings.Contains(home, `id="nav-audit-settings"`) {
+			t.Errorf("%s has the audit settings link", role)
+		}
+		if resp, _ := post(b, home, "24"); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s changes the audit settings: %d", role, resp.StatusCode)
+		}
+		es := entries("user/" + other.ID)
+		if len(es) != 1 || es[0].Outcome != audit.OutcomeDenied || es[0].Status != 403 {
+			t.Errorf("%s's refused change in the audit log: %+v", role, es)
+		}
+	}
+	if m := months(); m != 12 {
+		t.Errorf("a refused administrator changed the retention to %d", m)
+	}
+	// The regulator reads, without the form.
+	rb := newBrowser()
+	s.staff(rb, identity.Account{Username: "reg.1", Role: identity.RoleRegulator, Region: "110000"}, "regulator-pass-1")
+	resp, page = s.get(rb, "/audit/settings")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `id="retention">12 个月`) || strings.Contains(page, `id="retention-form"`) || !strings.Contains(page, `id="readonly"`) {
+		t.Errorf("the regulator's audit settings page: %d\n%s", resp.StatusCode, page)
+	}
+	if resp, _ := post(rb, page, "24"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("the regulator changes the audit settings: %d", resp.StatusCode)
+	}
+	if _, err := audit.Verify(ctx, s.p.svc.Store(), audit.VerifyOptions{}); err != nil {
+		t.Errorf("the audit log after the settings changes: %v", err)
+	}
+}

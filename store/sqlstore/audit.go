@@ -119,13 +119,13 @@ func (a auditTx) State(ctx context.Context) (store.AuditState, error) {
 			return store.AuditState{}, fmt.Errorf("audit lock: %w", err)
 		}
 	}
-	rows, err := t.query(ctx, `SELECT tree_size, hash_alg FROM audit_state WHERE id = 1`)
+	rows, err := t.query(ctx, `SELECT tree_size, hash_alg, pruned_before FROM audit_state WHERE id = 1`)
 	if err != nil {
 		return store.AuditState{}, fmt.Errorf("audit state: %w", err)
 	}
 	var st store.AuditState
 	if rows.Next() {
-		err = rows.Scan(&st.Size, &st.HashAlg)
+		err = rows.Scan(&st.Size, &st.HashAlg, &st.PrunedBefore)
 	}
 	return st, errors.Join(err, rows.Err(), rows.Close())
 }
@@ -285,6 +285,8 @@ func (a auditTx) Find(ctx context.Context, q store.AuditQuery) ([]store.AuditRec
 		where = append(where, `e.recorded < ?`)
 		args = append(args, q.To.UTC().UnixMicro())
 	}
+	// Pruned entries have no body (and no terms left).
+	where = append(where, `length(e.body) > 0`)
 	if q.Before > 0 {
 		where = append(where, `e.seq < ?`)
 		args = append(args, q.Before)
@@ -324,7 +326,61 @@ func (a auditTx) BySeq(ctx context.Context, seq int64) (store.AuditRecord, error
 	if len(recs) == 0 {
 		return store.AuditRecord{}, fhir.Errorf(fhir.IssueNotFound, "audit entry %d does not exist", seq)
 	}
+	if len(recs[0].Body) == 0 {
+		return store.AuditRecord{}, fhir.Errorf(fhir.IssueNotFound, "audit entry %d was pruned under the retention period", seq)
+	}
 	return recs[0], nil
+}
+
+func (a auditTx) Prune(ctx context.Context, before int64) (int64, error) {
+	t := a.t
+	if !t.write {
+		return 0, errors.New("audit prune: read-only transaction")
+	}
+	st, err := a.State(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if before > st.Size {
+		return 0, fmt.Errorf("audit prune: position %d is beyond the tree's size %d", before, st.Size)
+	}
+	if before <= st.PrunedBefore {
+		return 0, nil
+	}
+	from := st.PrunedBefore
+	if _, err := t.exec(ctx, `DELETE FROM audit_terms WHERE seq IN (SELECT seq FROM audit_entries WHERE tree_index >= ? AND tree_index < ?)`, from, before); err != nil {
+		return 0, fmt.Errorf("audit prune terms: %w", err)
+	}
+	res, err := t.exec(ctx, `UPDATE audit_entries SET body = ?, recorded = 0, action = '', act = '', outcome = '' WHERE tree_index >= ? AND tree_index < ?`, []byte{}, from, before)
+	if err != nil {
+		return 0, fmt.Errorf("audit prune: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("audit prune: %w", err)
+	}
+	if n != before-from {
+		return 0, fmt.Errorf("audit prune: %d entries at positions [%d, %d), want %d", n, from, before, before-from)
+	}
+	if _, err := t.exec(ctx, `UPDATE audit_state SET pruned_before = ? WHERE id = 1`, before); err != nil {
+		return 0, fmt.Errorf("audit prune: %w", err)
+	}
+	return n, nil
+}
+
+func (a auditTx) CheckpointAt(ctx context.Context, at time.Time) (store.AuditCheckpoint, error) {
+	rows, err := a.t.query(ctx, `SELECT `+checkpointCols+` FROM audit_checkpoints WHERE recorded <= ? ORDER BY tree_size DESC LIMIT 1`, at.UTC().UnixMicro())
+	if err != nil {
+		return store.AuditCheckpoint{}, fmt.Errorf("audit checkpoints: %w", err)
+	}
+	cs, err := scanCheckpoints(rows)
+	if err != nil {
+		return store.AuditCheckpoint{}, fmt.Errorf("audit checkpoints: %w", err)
+	}
+	if len(cs) == 0 {
+		return store.AuditCheckpoint{}, fhir.Errorf(fhir.IssueNotFound, "no audit checkpoint was recorded at or before %s", at.UTC().Format(time.RFC3339))
+	}
+	return cs[0], nil
 }
 
 func (a auditTx) AddCheckpoint(ctx context.Context, c store.AuditCheckpoint) error {
