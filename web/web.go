@@ -56,7 +56,7 @@ type Handler struct {
 }
 
 // pageNames are the page templates; each is parsed with layout.html.
-var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html", "practitioners.html", "consents.html", "accesslog.html", "trace.html", "accounts.html"}
+var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html", "practitioners.html", "consents.html", "accesslog.html", "trace.html", "accounts.html", "launch.html"}
 
 // New parses the templates (panicking on a broken template: that is a
 // programming error caught by the tests) and returns the handler.
@@ -80,6 +80,8 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("POST /password", h.password)
 	h.mux.HandleFunc("GET /oauth/authorize", h.authorizePage)
 	h.mux.HandleFunc("POST /oauth/authorize", h.authorize)
+	h.mux.HandleFunc("GET /launch", h.launchPage)
+	h.mux.HandleFunc("POST /launch", h.launch)
 	h.mux.HandleFunc("GET /signing", h.signingPage)
 	h.mux.HandleFunc("POST /signing", h.issueCertificate)
 	h.mux.HandleFunc("GET /admin/practitioners", h.practitionersPage)
@@ -129,7 +131,7 @@ type page struct {
 	Consents                         []consentView
 	Rows                             []accessRow
 	TraceKind, TraceValue            string
-	Searched, CanTrace               bool
+	Searched, CanTrace, CanLaunch    bool
 	Accounts                         []identity.Account
 	CanManage                        bool
 	Orgs                             []orgOption
@@ -138,7 +140,11 @@ type page struct {
 	Notice                           string
 	Scopes, Patients                 []string
 	Params                           map[string]string
-	Message, Detail                  string
+	// LaunchPatient is an EHR launch's patient on the consent page;
+	// Launch the clinician's launch page.
+	LaunchPatient   string
+	Launch          *launchView
+	Message, Detail string
 }
 
 // newPage starts a page for the request's language and session.
@@ -151,6 +157,7 @@ func newPage(r *http.Request, title string, s *signedIn) *page {
 		p.CanConsent = s.account.Role == identity.RoleResident
 		p.CanTrace = s.account.Role == identity.RoleRegulator || s.account.Role == identity.RoleAuditAdmin
 		p.CanManage = s.account.Role == identity.RoleSecurityAdmin
+		p.CanLaunch = s.account.Role.Clinical()
 		p.CanTrace = s.account.Role == identity.RoleRegulator || s.account.Role == identity.RoleAuditAdmin
 	}
 	return p
