@@ -51,36 +51,7 @@ func OpenIDTokenSigner(ctx context.Context, st store.Store, kc audit.KeyCipher) 
 	}
 	err := st.View(ctx, load)
 	if fhir.CodeOf(err) == fhir.IssueNotFound {
-		err = st.Update(ctx, func(tx store.Tx) error {
-			switch err := load(tx); {
-			case err == nil:
-				return nil // another node created it
-			case fhir.CodeOf(err) != fhir.IssueNotFound:
-				return err
-			}
-			priv, err := rsa.GenerateKey(rand.Reader, idTokenKeyBits)
-			if err != nil {
-				return err
-			}
-			der, err := x509.MarshalPKCS8PrivateKey(priv)
-			if err != nil {
-				return err
-			}
-			pub, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
-			if err != nil {
-				return err
-			}
-			sealed, err := kc.Seal(IDTokenKeyName, der)
-			if err != nil {
-				return err
-			}
-			k = store.PlatformKey{Name: IDTokenKeyName, Algorithm: "RS256", PrivateKey: sealed, PublicKey: pub, Created: tx.Now()}
-			return tx.Audit().PutKey(ctx, k)
-		})
-		if fhir.CodeOf(err) == fhir.IssueConflict {
-			// Two nodes started together: the other one's key stands.
-			err = st.View(ctx, load)
-		}
+		err = createIDTokenKey(ctx, st, kc, load)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("identity: id token key: %w", err)
@@ -101,6 +72,48 @@ func OpenIDTokenSigner(ctx context.Context, st store.Store, kc audit.KeyCipher) 
 		return nil, fmt.Errorf("identity: the id token key is a %T, not RSA", priv)
 	}
 	return &IDTokenSigner{key: rk, kid: thumbprint(&rk.PublicKey)}, nil
+}
+
+// createIDTokenKey creates and stores the sealed key unless another node
+// did first: the write transaction takes the audit tree's lock (as the
+// checkpoint key's creation does), so of nodes starting together one
+// creates the key and the others load it. load reads the stored key into
+// the caller's variable, in either case.
+func createIDTokenKey(ctx context.Context, st store.Store, kc audit.KeyCipher, load func(tx store.Tx) error) error {
+	// Generated outside the lock (it takes a while); unused if another
+	// node wins.
+	priv, err := rsa.GenerateKey(rand.Reader, idTokenKeyBits)
+	if err != nil {
+		return err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return err
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if err != nil {
+		return err
+	}
+	sealed, err := kc.Seal(IDTokenKeyName, der)
+	if err != nil {
+		return err
+	}
+	return st.Update(ctx, func(tx store.Tx) error {
+		if _, err := tx.Audit().State(ctx); err != nil {
+			return err
+		}
+		switch err := load(tx); {
+		case err == nil:
+			return nil // another node created it
+		case fhir.CodeOf(err) != fhir.IssueNotFound:
+			return err
+		}
+		if err := tx.Audit().PutKey(ctx, store.PlatformKey{Name: IDTokenKeyName, Algorithm: "RS256",
+			PrivateKey: sealed, PublicKey: pub, Created: tx.Now()}); err != nil {
+			return err
+		}
+		return load(tx) // the caller's key is the one stored
+	})
 }
 
 // thumbprint is the RFC 7638 JWK thumbprint (SHA-256, base64url) of an

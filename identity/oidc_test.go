@@ -13,10 +13,12 @@ import (
 	"errors"
 	"math/big"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/yitong-health/yitong/store"
+	"github.com/yitong-health/yitong/store/storetest"
 )
 
 // testCipher is an AES-GCM audit.KeyCipher (package signing's SM4 one
@@ -264,5 +266,35 @@ func TestEHRLaunch(t *testing.T) {
 	c.Add(LaunchTTL)
 	if _, err := authorize(dr, app, id2, ""); err != ErrInvalidLaunch {
 		t.Errorf("expired launch: %v", err)
+	}
+}
+
+// TestIDTokenKeyConcurrentStart: nodes starting together on one database
+// end up with one id token key.
+func TestIDTokenKeyConcurrentStart(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			st := b.Open(t, nil)
+			kc := testCipher{key: []byte("0123456789abcdef")}
+			kids := make([]string, 4)
+			errs := make([]error, 4)
+			var wg sync.WaitGroup
+			for i := range kids {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					s, err := OpenIDTokenSigner(ctx, st, kc)
+					if errs[i] = err; err == nil {
+						kids[i] = s.KeyID()
+					}
+				}()
+			}
+			wg.Wait()
+			for i := range kids {
+				if errs[i] != nil || kids[i] != kids[0] {
+					t.Errorf("node %d: kid %q (first %q), %v", i, kids[i], kids[0], errs[i])
+				}
+			}
+		})
 	}
 }
