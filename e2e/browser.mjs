@@ -143,6 +143,23 @@ try {
   await page.waitForURL(cfg.yitong + "/");
   await expectText(page, "#role", "医生");
   step("doctor signs in again only with a second factor");
+  // An EHR launch: the doctor launches the registered app for a patient in
+  // their care from /launch; fhirclient takes iss and launch, the consent
+  // page names the launch's patient, and the app reads that patient and
+  // gets the doctor's Practitioner from the id token.
+  await page.goto(cfg.yitong + "/launch");
+  await expectText(page, "#patient", cfg.patientName);
+  await page.selectOption("#patient", cfg.patientId);
+  await page.selectOption("#client", cfg.ehrClientId);
+  await page.click("#launch");
+  await page.waitForURL(/\/oauth\/authorize\?/, { timeout: 30000 });
+  await expectText(page, "#client", cfg.ehrClientName);
+  await expectText(page, "#launch-patient", "Patient/" + cfg.patientId);
+  await page.click("#allow");
+  await page.waitForSelector("#result, #error", { timeout: 30000 });
+  await expectText(page, "#result", "patient " + cfg.patientId + " " + cfg.patientName);
+  await expectText(page, "#user", "user Practitioner/" + cfg.practitionerId);
+  step("EHR launch: fhirclient read Patient/" + cfg.patientId + " as Practitioner/" + cfg.practitionerId);
   // A phone-sized screen: the sign-in form fits without scrolling sideways.
   await page.setViewportSize({ width: 375, height: 740 });
   await page.goto(cfg.yitong + "/login");

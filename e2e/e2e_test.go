@@ -56,8 +56,15 @@ func TestBrowser(t *testing.T) {
 		return fields
 	}
 
-	// The SMART app, on its own origin.
+	// The SMART app, on its own origin. The EHR-launched app knows its own
+	// client id, as real apps do: /ehr-client.js tells it (set once the
+	// client is registered, before the browser runs).
+	var ehrClientID string
 	mux := http.NewServeMux()
+	mux.HandleFunc("/ehr-client.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		fmt.Fprintf(w, "const EHR_CLIENT_ID = %q;\n", ehrClientID)
+	})
 	mux.Handle("/", http.FileServer(http.Dir("app")))
 	mux.HandleFunc("/fhir-client.js", func(w http.ResponseWriter, r *http.Request) {
 		http.ServeFile(w, r, "node_modules/fhirclient/build/fhir-client.js")
@@ -69,6 +76,11 @@ func TestBrowser(t *testing.T) {
 	const appName = "E2E 健康助手"
 	smart := yitong("admin", "client", "create", "--name", appName, "--scope", "launch/patient patient/*.rs",
 		"--redirect-uri", app.URL+"/index.html")
+	// The same kind of app, launched by a clinician (EHR launch).
+	const ehrAppName = "E2E 临床助手"
+	ehr := yitong("admin", "client", "create", "--name", ehrAppName, "--scope", "launch openid fhirUser patient/*.rs",
+		"--redirect-uri", app.URL+"/index.html", "--launch-url", app.URL+"/ehr-launch.html")
+	ehrClientID = ehr["client_id"]
 	resident := yitong("admin", "account", "create", "--username", "li.hua", "--role", "resident", "--patient", "e2e-p1")
 	doctor := yitong("admin", "account", "create", "--username", "dr.wang", "--role", "doctor", "--practitioner", "e2e-pr1", "--org", "e2e-org")
 	admin := yitong("admin", "account", "create", "--username", "admin.e2e", "--role", "institution-admin", "--org", "e2e-org")
@@ -77,10 +89,16 @@ func TestBrowser(t *testing.T) {
 	token := clientToken(t, base, setup["client_id"], setup["client_secret"])
 	put(t, base, token, "Organization/e2e-org", `{"resourceType":"Organization","id":"e2e-org","name":"示范医院"}`)
 	put(t, base, token, "Patient/e2e-p1", `{"resourceType":"Patient","id":"e2e-p1","name":[{"family":"李","given":["华"]}],"gender":"female"}`)
+	// The doctor's registration at the institution and an encounter with
+	// the patient: the patient is in the doctor's care (EHR launch).
+	put(t, base, token, "Practitioner/e2e-pr1", `{"resourceType":"Practitioner","id":"e2e-pr1","name":[{"family":"王"}]}`)
+	put(t, base, token, "PractitionerRole/e2e-role1", `{"resourceType":"PractitionerRole","id":"e2e-role1","active":true,"practitioner":{"reference":"Practitioner/e2e-pr1"},"organization":{"reference":"Organization/e2e-org"}}`)
+	put(t, base, token, "Encounter/e2e-enc1", `{"resourceType":"Encounter","id":"e2e-enc1","status":"in-progress","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},"subject":{"reference":"Patient/e2e-p1"},"participant":[{"individual":{"reference":"Practitioner/e2e-pr1"}}]}`)
 
 	cfg, err := json.Marshal(map[string]any{
 		"chromium": chromium, "yitong": base, "app": app.URL,
 		"clientId": smart["client_id"], "clientName": appName,
+		"ehrClientId": ehr["client_id"], "ehrClientName": ehrAppName, "practitionerId": "e2e-pr1",
 		"patientId": "e2e-p1", "patientName": "李华",
 		"resident": map[string]string{"username": "li.hua", "temporary": resident["temporary_password"], "password": "resident-pass-2026"},
 		"doctor":   map[string]string{"username": "dr.wang", "temporary": doctor["temporary_password"], "password": "doctor-pass-2026"},

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/yitong-health/yitong/audit"
@@ -33,6 +34,9 @@ type Client struct {
 	// (ValidPurpose; "" means treatment): residents' Consents refusing it
 	// keep the client away from their data.
 	Purpose string `json:"purpose,omitempty"`
+	// LaunchURL is where a clinician's EHR launch sends the browser
+	// (with iss and launch); clients without one cannot be launched.
+	LaunchURL string `json:"launchUrl,omitempty"`
 }
 
 // PurposeOfUse is the purpose of use of the client's requests.
@@ -47,8 +51,9 @@ func (c *Client) PurposeOfUse() string {
 func (c *Client) Confidential() bool { return c.SecretHash != "" || len(c.JWKS) > 0 }
 
 // CreateClient registers c. With secret set it draws a client secret and
-// returns it (it is not stored: only its hash). Redirect URIs must be
-// absolute http(s) URIs without fragments.
+// returns it (it is not stored: only its hash). Redirect URIs and the
+// launch URL must be absolute http(s) URIs without fragments; a client
+// with a launch URL must have the launch scope.
 func (s *Service) CreateClient(ctx context.Context, c Client, secret bool) (Client, string, error) {
 	if strings.TrimSpace(c.Name) == "" || strings.TrimSpace(c.Scope) == "" {
 		return Client{}, "", ErrInvalidRequest
@@ -56,7 +61,14 @@ func (s *Service) CreateClient(ctx context.Context, c Client, secret bool) (Clie
 	if c.Purpose != "" && !ValidPurpose(c.Purpose) {
 		return Client{}, "", ErrInvalidRequest
 	}
-	for _, u := range c.RedirectURIs {
+	uris := c.RedirectURIs
+	if c.LaunchURL != "" {
+		uris = append(slices.Clip(uris), c.LaunchURL)
+		if sc, err := ParseScopes(c.Scope); err != nil || !sc.Has("launch") {
+			return Client{}, "", ErrInvalidRequest
+		}
+	}
+	for _, u := range uris {
 		p, err := url.Parse(u)
 		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || p.Fragment != "" {
 			return Client{}, "", ErrInvalidRequest
@@ -119,4 +131,34 @@ func (s *Service) AuthenticateClient(ctx context.Context, id, secret string) (Cl
 		return Client{}, ErrInvalidClient
 	}
 	return c, nil
+}
+
+// LaunchableClients returns the clients with a launch URL (the apps a
+// clinician may launch), by name.
+func (s *Service) LaunchableClients(ctx context.Context) ([]Client, error) {
+	var out []Client
+	err := s.view(ctx, func(tx store.Tx) error {
+		after := ""
+		for {
+			recs, err := tx.Records().List(ctx, kindClient, after, 200)
+			if err != nil {
+				return err
+			}
+			for _, r := range recs {
+				var c Client
+				if err := json.Unmarshal(r.Value, &c); err != nil {
+					return err
+				}
+				if c.LaunchURL != "" {
+					out = append(out, c)
+				}
+			}
+			if len(recs) < 200 {
+				return nil
+			}
+			after = recs[len(recs)-1].Key
+		}
+	})
+	slices.SortFunc(out, func(a, b Client) int { return strings.Compare(a.Name, b.Name) })
+	return out, err
 }

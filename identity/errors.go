@@ -29,6 +29,9 @@ var (
 	ErrInvalidClient  = &Error{Code: "invalid-client"}
 	ErrInvalidGrant   = &Error{Code: "invalid-grant"}
 	ErrInvalidRequest = &Error{Code: "invalid-request"}
+	// ErrInvalidLaunch refuses an EHR launch id that is unknown, expired,
+	// spent, or of another account or client.
+	ErrInvalidLaunch = &Error{Code: "invalid-launch"}
 )
 
 // CodeOf returns err's identity code, or "" for other errors.

@@ -40,12 +40,16 @@ type Grant struct {
 	Patient string `json:"patient,omitempty"`
 	// Family links a code and every token issued from it: reuse of a code
 	// or a refresh token revokes the family.
-	Family      string    `json:"family,omitempty"`
-	RedirectURI string    `json:"redirectUri,omitempty"`
-	Challenge   string    `json:"challenge,omitempty"`
-	Used        bool      `json:"used,omitempty"`
-	Created     time.Time `json:"created"`
-	Expires     time.Time `json:"expires"`
+	Family      string `json:"family,omitempty"`
+	RedirectURI string `json:"redirectUri,omitempty"`
+	Challenge   string `json:"challenge,omitempty"`
+	// Nonce is the authorization request's OpenID Connect nonce (codes
+	// only); AuthTime is when the person signed in.
+	Nonce    string    `json:"nonce,omitempty"`
+	AuthTime time.Time `json:"authTime,omitzero"`
+	Used     bool      `json:"used,omitempty"`
+	Created  time.Time `json:"created"`
+	Expires  time.Time `json:"expires"`
 }
 
 // Tokens answer a token request.
@@ -53,16 +57,45 @@ type Tokens struct {
 	Access, Refresh string
 	ExpiresIn       int
 	Scope, Patient  string
+	// OpenID is set when the grant's scope has openid: the caller signs
+	// it as the id token (IDTokenSigner.IDToken).
+	OpenID *OpenID
 }
 
 type family struct {
 	Revoked bool `json:"revoked"`
 }
 
+// CodeRequest is what a person consented to on the authorization page.
+type CodeRequest struct {
+	// RedirectURI is matched exactly at the exchange; Challenge is the
+	// PKCE S256 challenge.
+	RedirectURI, Scope, Challenge string
+	// Patient is the patient chosen for launch/patient (standalone launch).
+	Patient string
+	// Launch is the EHR launch id (with the launch scope): its patient
+	// becomes the grant's patient context, and the launch is spent.
+	Launch string
+	// Nonce is echoed in the id token; AuthTime is when the person signed
+	// in (zero when unknown).
+	Nonce    string
+	AuthTime time.Time
+}
+
 // IssueCode issues an authorization code for account's consent to give
 // client the scope, bound to the exact redirect URI and the PKCE S256
-// challenge.
+// challenge. It is Authorize without a nonce, sign-in time or EHR launch.
 func (s *Service) IssueCode(ctx context.Context, account Account, c Client, redirectURI, scope, challenge, patient string) (string, error) {
+	return s.Authorize(ctx, account, c, CodeRequest{RedirectURI: redirectURI, Scope: scope, Challenge: challenge, Patient: patient})
+}
+
+// Authorize issues an authorization code for account's consent to req.
+// With req.Launch set, the launch must be one CreateLaunch made for this
+// account and client, unexpired and unused (else ErrInvalidLaunch, and
+// the refusal is audited); it is spent in the same transaction, and its
+// patient is the grant's patient context (req.Patient must be empty or
+// the same).
+func (s *Service) Authorize(ctx context.Context, account Account, c Client, req CodeRequest) (string, error) {
 	code, err := newSecret("ytcode_")
 	if err != nil {
 		return "", err
@@ -73,8 +106,30 @@ func (s *Service) IssueCode(ctx context.Context, account Account, c Client, redi
 	}
 	err = s.act(ctx, func(tx store.Tx) (*audit.Entry, error) {
 		now := tx.Now()
-		g := Grant{Kind: KindCode, Client: c.ID, Account: account.ID, Scope: scope, Patient: patient, Family: fam,
-			RedirectURI: redirectURI, Challenge: challenge, Created: now, Expires: now.Add(CodeTTL)}
+		patient, detail := req.Patient, "scope "+req.Scope
+		if req.Launch != "" {
+			l, err := liveLaunch(ctx, tx, req.Launch, account, c)
+			if err != nil {
+				if CodeOf(err) == ErrInvalidLaunch.Code {
+					return &audit.Entry{Action: "authorize", Agent: agentOf(&account, c.ID), Outcome: audit.OutcomeDenied,
+						Detail: "EHR launch unknown, expired, spent or of another account or client"}, err
+				}
+				return nil, err
+			}
+			if patient != "" && patient != l.Patient {
+				return &audit.Entry{Action: "authorize", Agent: agentOf(&account, c.ID), Outcome: audit.OutcomeDenied,
+					OnBehalfOf: patientRef(l.Patient), Detail: "patient differs from the EHR launch"}, ErrInvalidLaunch
+			}
+			// Spent only now: a refusal above commits (with its entry) and
+			// must not use the launch up.
+			if err := spendLaunch(ctx, tx, req.Launch, l); err != nil {
+				return nil, err
+			}
+			patient, detail = l.Patient, detail+", EHR launch"
+		}
+		g := Grant{Kind: KindCode, Client: c.ID, Account: account.ID, Scope: req.Scope, Patient: patient, Family: fam,
+			RedirectURI: req.RedirectURI, Challenge: req.Challenge, Nonce: req.Nonce, AuthTime: req.AuthTime.UTC(),
+			Created: now, Expires: now.Add(CodeTTL)}
 		if err := putJSON(ctx, tx, kindFamily, fam, family{}, now.Add(RefreshTTL)); err != nil {
 			return nil, err
 		}
@@ -82,9 +137,12 @@ func (s *Service) IssueCode(ctx context.Context, account Account, c Client, redi
 			return nil, err
 		}
 		return &audit.Entry{Action: "authorize", Agent: agentOf(&account, c.ID), OnBehalfOf: patientRef(patient),
-			Detail: "scope " + scope}, nil
+			Detail: detail}, nil
 	})
-	return code, err
+	if err != nil {
+		return "", err
+	}
+	return code, nil
 }
 
 func patientRef(id string) string {
@@ -165,7 +223,7 @@ func (s *Service) issue(ctx context.Context, tx store.Tx, g Grant, refresh bool)
 		return Tokens{}, err
 	}
 	at := g
-	at.Kind, at.Used, at.RedirectURI, at.Challenge = KindAccess, false, "", ""
+	at.Kind, at.Used, at.RedirectURI, at.Challenge, at.Nonce = KindAccess, false, "", "", ""
 	at.Created, at.Expires = now, now.Add(AccessTTL)
 	if err := putJSON(ctx, tx, KindAccess, hashKey(access), &at, at.Expires); err != nil {
 		return Tokens{}, err
@@ -174,6 +232,11 @@ func (s *Service) issue(ctx context.Context, tx store.Tx, g Grant, refresh bool)
 	sc, err := ParseScopes(g.Scope)
 	if err != nil {
 		return Tokens{}, err
+	}
+	if g.Account != "" && sc.Has("openid") {
+		if out.OpenID, err = openID(ctx, tx, g, sc); err != nil {
+			return Tokens{}, err
+		}
 	}
 	if refresh && g.Family != "" && (sc.Has("offline_access") || sc.Has("online_access")) {
 		rec, err := tx.Records().Get(ctx, kindFamily, g.Family)
@@ -190,6 +253,29 @@ func (s *Service) issue(ctx context.Context, tx store.Tx, g Grant, refresh bool)
 		}
 	}
 	return out, nil
+}
+
+// openID is the id token content of a user grant with the openid scope.
+// The nonce is echoed only for a code (OpenID Connect Core 12.2: an id
+// token from a refresh carries none).
+func openID(ctx context.Context, tx store.Tx, g Grant, sc Scopes) (*OpenID, error) {
+	o := &OpenID{Subject: g.Account, Audience: g.Client, AuthTime: g.AuthTime}
+	if g.Kind == KindCode {
+		o.Nonce = g.Nonce
+	}
+	if sc.Has("fhirUser") {
+		var a Account
+		if err := getJSON(ctx, tx, kindAccount, g.Account, &a); err != nil {
+			return nil, err
+		}
+		switch {
+		case a.Role == RoleResident && a.Patient != "":
+			o.FHIRUser = "Patient/" + a.Patient
+		case a.Role.Clinical() && a.Practitioner != "":
+			o.FHIRUser = "Practitioner/" + a.Practitioner
+		}
+	}
+	return o, nil
 }
 
 func revokeFamily(ctx context.Context, tx store.Tx, fam string) error {

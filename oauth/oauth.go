@@ -1,7 +1,9 @@
 // Package oauth serves the OAuth 2.0 endpoints of SMART App Launch v2 that
 // speak JSON: discovery (/fhir/.well-known/smart-configuration), the token
 // endpoint (authorization code with PKCE, refresh token rotation, client
-// credentials), revocation (RFC 7009) and introspection (RFC 7662). The
+// credentials), revocation (RFC 7009) and introspection (RFC 7662), and
+// OpenID Connect's discovery (/fhir/.well-known/openid-configuration) and
+// key set (/oauth/jwks) for the id tokens it issues. The
 // authorization endpoint, which signs people in and asks their consent, is
 // a page (package web). Every answer carries Cache-Control: no-store.
 package oauth
@@ -13,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/yitong-health/yitong/identity"
 )
@@ -23,15 +26,22 @@ const MaxFormBytes = 16 << 10
 // Handler serves the endpoints.
 type Handler struct {
 	id  *identity.Service
+	idt *identity.IDTokenSigner
 	log *slog.Logger
 	mux *http.ServeMux
 }
 
-// New returns the handler. Mount it at /oauth/ and at
-// /fhir/.well-known/smart-configuration.
-func New(id *identity.Service, log *slog.Logger) *Handler {
-	h := &Handler{id: id, log: log, mux: http.NewServeMux()}
+// New returns the handler; idt signs the id tokens of grants with the
+// openid scope (required). Mount it at /oauth/ and at
+// /fhir/.well-known/smart-configuration and openid-configuration.
+func New(id *identity.Service, idt *identity.IDTokenSigner, log *slog.Logger) *Handler {
+	if idt == nil {
+		panic("oauth: New needs the id token signer") // a wiring mistake, caught by any test
+	}
+	h := &Handler{id: id, idt: idt, log: log, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /fhir/.well-known/smart-configuration", h.discovery)
+	h.mux.HandleFunc("GET /fhir/.well-known/openid-configuration", h.openIDConfiguration)
+	h.mux.HandleFunc("GET /oauth/jwks", h.jwks)
 	h.mux.HandleFunc("POST /oauth/token", h.token)
 	h.mux.HandleFunc("POST /oauth/revoke", h.revoke)
 	h.mux.HandleFunc("POST /oauth/introspect", h.introspect)
@@ -55,26 +65,57 @@ func Origin(r *http.Request) string {
 }
 
 // ScopesSupported are advertised in discovery.
-var ScopesSupported = []string{"launch/patient", "offline_access", "online_access",
+var ScopesSupported = []string{"openid", "fhirUser", "launch", "launch/patient", "offline_access", "online_access",
 	"patient/*.rs", "user/*.cruds", "user/*.rs", "system/*.rs", "system/*.cruds"}
+
+// Issuer is the OpenID Connect issuer of a request's server: its FHIR
+// base URL, the iss of id tokens and the base of fhirUser.
+func Issuer(r *http.Request) string { return Origin(r) + "/fhir" }
 
 func (h *Handler) discovery(w http.ResponseWriter, r *http.Request) {
 	o := Origin(r)
 	writeJSON(w, http.StatusOK, map[string]any{
-		"authorization_endpoint":                           o + "/oauth/authorize",
-		"token_endpoint":                                   o + "/oauth/token",
-		"revocation_endpoint":                              o + "/oauth/revoke",
-		"introspection_endpoint":                           o + "/oauth/introspect",
-		"token_endpoint_auth_methods_supported":            []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
+		"issuer":                                Issuer(r),
+		"jwks_uri":                              o + "/oauth/jwks",
+		"authorization_endpoint":                o + "/oauth/authorize",
+		"token_endpoint":                        o + "/oauth/token",
+		"revocation_endpoint":                   o + "/oauth/revoke",
+		"introspection_endpoint":                o + "/oauth/introspect",
+		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
 		"token_endpoint_auth_signing_alg_values_supported": []string{"ES256", "SM2"},
 		"grant_types_supported":                            []string{"authorization_code", "refresh_token", "client_credentials"},
 		"response_types_supported":                         []string{"code"},
 		"code_challenge_methods_supported":                 []string{"S256"},
 		"scopes_supported":                                 ScopesSupported,
-		"capabilities": []string{"launch-standalone", "client-public", "client-confidential-symmetric", "client-confidential-asymmetric",
-			"context-standalone-patient", "permission-offline", "permission-online", "permission-patient",
+		"capabilities": []string{"launch-standalone", "launch-ehr", "client-public", "client-confidential-symmetric", "client-confidential-asymmetric",
+			"context-standalone-patient", "context-ehr-patient", "sso-openid-connect", "permission-offline", "permission-online", "permission-patient",
 			"permission-user", "permission-v1", "permission-v2"},
 	})
+}
+
+// openIDConfiguration is OpenID Connect Discovery 1.0's provider
+// metadata.
+func (h *Handler) openIDConfiguration(w http.ResponseWriter, r *http.Request) {
+	o := Origin(r)
+	writeJSON(w, http.StatusOK, map[string]any{
+		"issuer":                                Issuer(r),
+		"authorization_endpoint":                o + "/oauth/authorize",
+		"token_endpoint":                        o + "/oauth/token",
+		"jwks_uri":                              o + "/oauth/jwks",
+		"response_types_supported":              []string{"code"},
+		"subject_types_supported":               []string{"public"},
+		"id_token_signing_alg_values_supported": []string{"RS256"},
+		"scopes_supported":                      ScopesSupported,
+		"claims_supported":                      []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "fhirUser"},
+		"grant_types_supported":                 []string{"authorization_code", "refresh_token"},
+		"code_challenge_methods_supported":      []string{"S256"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
+	})
+}
+
+// jwks is the public key set that verifies id tokens.
+func (h *Handler) jwks(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, h.idt.JWKS())
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -226,6 +267,16 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 	if tok.Patient != "" {
 		out["patient"] = tok.Patient
 		out["need_patient_banner"] = true
+	}
+	if tok.OpenID != nil {
+		// The tokens are issued already; an id token that cannot be signed
+		// fails the answer rather than leave out what openid asked for.
+		idt, err := h.idt.IDToken(Issuer(r), *tok.OpenID, time.Now())
+		if err != nil {
+			h.internal(w, err)
+			return
+		}
+		out["id_token"] = idt
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -482,8 +482,9 @@ func putJSON(ctx context.Context, tx store.Tx, kind, key string, v any) error {
 }
 
 // RotateMasterKey re-encrypts under next, in one transaction, every key
-// the master key protects: the CA's private key and the audit checkpoint
-// key. After it commits only next opens them.
+// the master key protects: the CA's private key, the audit checkpoint key
+// and the OpenID Connect id token key. After it commits only next opens
+// them.
 func RotateMasterKey(ctx context.Context, st store.Store, current, next []byte) error {
 	cur, err := NewMasterCipher(current)
 	if err != nil {
@@ -494,8 +495,10 @@ func RotateMasterKey(ctx context.Context, st store.Store, current, next []byte) 
 		return err
 	}
 	return st.Update(ctx, func(tx store.Tx) error {
-		if err := reseal(ctx, tx, audit.KeyName, cur, nxt); err != nil {
-			return err
+		for _, name := range []string{audit.KeyName, identity.IDTokenKeyName} {
+			if err := reseal(ctx, tx, name, cur, nxt); err != nil {
+				return err
+			}
 		}
 		var ca caRecord
 		if err := getJSON(ctx, tx, kindCA, "ca", &ca); err != nil {

@@ -220,6 +220,14 @@ func TestOpenSSLVerifies(t *testing.T) {
 func TestRotateMasterKey(t *testing.T) {
 	st := storetest.OpenSQLite(t, nil)
 	s := open(t, st, AlgSM2, master)
+	cur, err := NewMasterCipher(master)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idt, err := identity.OpenIDTokenSigner(ctx, st, cur)
+	if err != nil {
+		t.Fatal(err)
+	}
 	next := []byte("fedcba9876543210")
 	if err := RotateMasterKey(ctx, st, []byte("wrong-key-123456"), next); err == nil {
 		t.Error("rotation with a wrong current key succeeded")
@@ -233,5 +241,21 @@ func TestRotateMasterKey(t *testing.T) {
 	s2 := open(t, st, AlgSM2, next)
 	if !bytes.Equal(s.CACertificate(), s2.CACertificate()) {
 		t.Error("rotation changed the CA")
+	}
+	// The id token key is resealed too: only the new key opens it, and it
+	// is the same key.
+	if _, err := identity.OpenIDTokenSigner(ctx, st, cur); err == nil {
+		t.Error("the old master key still opens the id token key")
+	}
+	nxt, err := NewMasterCipher(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idt2, err := identity.OpenIDTokenSigner(ctx, st, nxt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if idt2.KeyID() != idt.KeyID() {
+		t.Error("rotation changed the id token key")
 	}
 }

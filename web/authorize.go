@@ -18,11 +18,17 @@ type authRequest struct {
 	challenge          string
 	params             map[string]string
 	launchPatient      bool
+	// launch is the EHR launch id (with the launch scope); nonce the
+	// OpenID Connect nonce.
+	launch, nonce string
 }
 
 // authParams are the request parameters carried from the consent page's
 // GET to its POST.
-var authParams = []string{"response_type", "client_id", "redirect_uri", "scope", "state", "aud", "code_challenge", "code_challenge_method"}
+var authParams = []string{"response_type", "client_id", "redirect_uri", "scope", "state", "aud", "code_challenge", "code_challenge_method", "nonce", "launch"}
+
+// maxNonce bounds the nonce an id token echoes.
+const maxNonce = 256
 
 // parseAuthRequest validates an authorization request. Errors that make
 // the redirect URI untrustworthy (unknown client, URI not registered
@@ -59,7 +65,10 @@ func (h *Handler) parseAuthRequest(r *http.Request, q url.Values) (req authReque
 		return req, "invalid_request", "code_challenge must be a base64url SHA-256 (43 characters)", true
 	case strings.TrimSuffix(q.Get("aud"), "/") != fhirBase(r):
 		return req, "invalid_request", "aud must be this server's FHIR base URL, " + fhirBase(r), true
+	case len(q.Get("nonce")) > maxNonce:
+		return req, "invalid_request", "nonce must be at most 256 characters", true
 	}
+	req.nonce, req.launch = q.Get("nonce"), q.Get("launch")
 	req.challenge = q.Get("code_challenge")
 	sc, err := identity.ParseScopes(q.Get("scope"))
 	allowed, err2 := identity.ParseScopes(c.Scope)
@@ -71,8 +80,15 @@ func (h *Handler) parseAuthRequest(r *http.Request, q url.Values) (req authReque
 			return req, "invalid_scope", "system scopes are for client credentials", true
 		}
 	}
+	switch {
+	case sc.Has("launch") && req.launch == "":
+		return req, "invalid_request", "the launch scope is for an EHR launch: the launch parameter is required", true
+	case !sc.Has("launch") && req.launch != "":
+		return req, "invalid_request", "the launch parameter needs the launch scope", true
+	}
 	req.scope = sc
-	req.launchPatient = sc.Has("launch/patient")
+	// An EHR launch brings its own patient: no picker.
+	req.launchPatient = sc.Has("launch/patient") && req.launch == ""
 	return req, "", "", true
 }
 
@@ -114,6 +130,9 @@ func (h *Handler) authError(w http.ResponseWriter, r *http.Request, req authRequ
 	back(w, r, req.redirectURI, url.Values{"error": {code}, "error_description": {desc}, "state": {req.state}})
 }
 
+// errLaunch describes a refused EHR launch id to the app.
+const errLaunch = "the launch is unknown, expired, already used, or was not made for this account and app"
+
 // patientsFor are the patients a person may launch an app for.
 func patientsFor(a *identity.Account) []string { return a.Patients() }
 
@@ -129,6 +148,17 @@ func (h *Handler) authorizePage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := newPage(r, "authorize.title", s)
 	p.ClientName, p.Params = req.client.Name, req.params
+	if req.launch != "" {
+		l, err := h.cfg.Identity.Launch(r.Context(), req.launch, s.account, req.client)
+		if identity.CodeOf(err) == identity.ErrInvalidLaunch.Code {
+			h.authError(w, r, req, "invalid_request", errLaunch, true)
+			return
+		} else if err != nil {
+			h.fail(w, err)
+			return
+		}
+		p.LaunchPatient = l.Patient
+	}
 	for _, sc := range strings.Fields(req.scope.String()) {
 		p.Scopes = append(p.Scopes, sc)
 	}
@@ -172,8 +202,13 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	k, err := h.cfg.Identity.IssueCode(r.Context(), s.account, req.client, req.redirectURI, req.scope.String(), req.challenge, patient)
-	if err != nil {
+	k, err := h.cfg.Identity.Authorize(r.Context(), s.account, req.client, identity.CodeRequest{
+		RedirectURI: req.redirectURI, Scope: req.scope.String(), Challenge: req.challenge, Patient: patient,
+		Launch: req.launch, Nonce: req.nonce, AuthTime: s.session.Created})
+	if identity.CodeOf(err) == identity.ErrInvalidLaunch.Code {
+		h.authError(w, r, req, "invalid_request", errLaunch, true)
+		return
+	} else if err != nil {
 		h.fail(w, err)
 		return
 	}

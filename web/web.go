@@ -56,7 +56,7 @@ type Handler struct {
 }
 
 // pageNames are the page templates; each is parsed with layout.html.
-var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html", "practitioners.html", "consents.html", "accesslog.html", "trace.html", "accounts.html", "btg.html", "auditsettings.html"}
+var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html", "practitioners.html", "consents.html", "accesslog.html", "trace.html", "accounts.html", "btg.html", "auditsettings.html", "launch.html"}
 
 // New parses the templates (panicking on a broken template: that is a
 // programming error caught by the tests) and returns the handler.
@@ -80,6 +80,8 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("POST /password", h.password)
 	h.mux.HandleFunc("GET /oauth/authorize", h.authorizePage)
 	h.mux.HandleFunc("POST /oauth/authorize", h.authorize)
+	h.mux.HandleFunc("GET /launch", h.launchPage)
+	h.mux.HandleFunc("POST /launch", h.launch)
 	h.mux.HandleFunc("GET /signing", h.signingPage)
 	h.mux.HandleFunc("POST /signing", h.issueCertificate)
 	h.mux.HandleFunc("GET /admin/practitioners", h.practitionersPage)
@@ -135,7 +137,7 @@ type page struct {
 	Consents                         []consentView
 	Rows                             []accessRow
 	TraceKind, TraceValue            string
-	Searched, CanTrace               bool
+	Searched, CanTrace, CanLaunch    bool
 	Accounts                         []identity.Account
 	CanManage                        bool
 	Orgs                             []orgOption
@@ -147,9 +149,13 @@ type page struct {
 	Reviews                          []btgRow
 	CanReview                        bool
 	PendingReviews                   int
-	Message, Detail                  string
 	AuditSettings                    *auditSettingsView
 	CanAuditSettings                 bool
+	// LaunchPatient is an EHR launch's patient on the consent page;
+	// Launch the clinician's launch page.
+	LaunchPatient   string
+	Launch          *launchView
+	Message, Detail string
 }
 
 // newPage starts a page for the request's language and session.
@@ -164,6 +170,7 @@ func newPage(r *http.Request, title string, s *signedIn) *page {
 		p.CanManage = s.account.Role == identity.RoleSecurityAdmin
 		p.CanReview = s.account.Role == identity.RoleRegulator
 		p.CanAuditSettings = canReadAuditSettings(s)
+		p.CanLaunch = s.account.Role.Clinical()
 	}
 	return p
 }

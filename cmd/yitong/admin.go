@@ -121,6 +121,7 @@ func (c *adminCmd) clientCreate(ctx context.Context, args []string) error {
 	jwks := fs.String("jwks", "", "a JWKS file of EC public keys (P-256 for ES256, crv SM2 for SM2): the client authenticates with private_key_jwt")
 	org := fs.String("org", "", "the Organization id a system client acts for")
 	purpose := fs.String("purpose", "", "the purpose of use of a system client's requests (HL7 v3 PurposeOfUse: TREAT (default), HPAYMT, HRESCH, HMARKT, PUBHLTH, HOPERAT, …); residents' consents refusing it apply")
+	launchURL := fs.String("launch-url", "", "the SMART app's launch URL for EHR launch from clinicians' pages (needs the launch scope)")
 	var redirects stringList
 	fs.Var(&redirects, "redirect-uri", "a redirect URI of a SMART app, matched exactly (repeatable)")
 	return c.withIdentity(ctx, fs, args, func(ctx context.Context, p *platform) error {
@@ -131,9 +132,9 @@ func (c *adminCmd) clientCreate(ctx context.Context, args []string) error {
 				return fmt.Errorf("admin client create: %w", err)
 			}
 		}
-		cl, plain, err := p.id.CreateClient(ctx, identity.Client{Name: *name, Scope: *scope, RedirectURIs: redirects, Organization: *org, JWKS: set, Purpose: *purpose}, *secret)
+		cl, plain, err := p.id.CreateClient(ctx, identity.Client{Name: *name, Scope: *scope, RedirectURIs: redirects, Organization: *org, JWKS: set, Purpose: *purpose, LaunchURL: *launchURL}, *secret)
 		if identity.CodeOf(err) != "" {
-			return fmt.Errorf("admin client create: --name and --scope are required; redirect URIs must be absolute http(s) URIs; --jwks must hold EC P-256 or SM2 keys and excludes --secret; --purpose must be a known purpose of use")
+			return fmt.Errorf("admin client create: --name and --scope are required; redirect URIs and --launch-url must be absolute http(s) URIs; --launch-url needs the launch scope; --jwks must hold EC P-256 or SM2 keys and excludes --secret; --purpose must be a known purpose of use")
 		}
 		if err != nil {
 			return err

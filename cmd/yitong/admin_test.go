@@ -40,7 +40,15 @@ func TestAdminCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "client_id: ") || !strings.Contains(out, "client_secret: ytc_") {
 		t.Fatalf("client create: %v\n%s", err, out)
 	}
-	// Rotating the master key twice: each time the CA opens with the new
+	if out, err := cmd("admin", "client", "create", "--name", "App", "--scope", "patient/*.rs", "--redirect-uri", "https://app.example/cb", "--launch-url", "https://app.example/launch"); err == nil {
+		t.Errorf("--launch-url without the launch scope:\n%s", out)
+	}
+	out, err = cmd("admin", "client", "create", "--name", "App", "--scope", "launch openid fhirUser patient/*.rs", "--redirect-uri", "https://app.example/cb", "--launch-url", "https://app.example/launch")
+	if err != nil || !strings.Contains(out, "client_id: ") {
+		t.Fatalf("client create with --launch-url: %v\n%s", err, out)
+	}
+	// Rotating the master key twice (openCA also opens the id token key,
+	// which must follow the rotation): each time the CA opens with the new
 	// key only, and the CA stays the same.
 	openCA := func() []byte {
 		t.Helper()

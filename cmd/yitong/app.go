@@ -56,8 +56,10 @@ type platform struct {
 	svc   *resources.Service
 	audit *audit.Log
 	id    *identity.Service
-	// sign is the signing service; nil until openSigning.
+	// sign is the signing service and idt the id token signer; nil until
+	// openSigning.
 	sign *signing.Service
+	idt  *identity.IDTokenSigner
 	// data is the data folder of commands that know it.
 	data string
 	// ctx lives until Close; stop ends it.
@@ -111,14 +113,22 @@ func openLog(ctx context.Context, st store.Store, data string, log *slog.Logger)
 	return l, nil
 }
 
-// openSigning opens the signing CA with the master key of the data
-// folder (see masterKey), creating the CA on first use.
+// openSigning opens the signing CA and the OpenID Connect id token key
+// with the master key of the data folder (see masterKey), creating each
+// on first use.
 func (p *platform) openSigning(ctx context.Context, st store.Store, data string) error {
 	mk, err := platformMasterKey(ctx, st, data)
 	if err != nil {
 		return err
 	}
-	p.sign, err = signing.Open(ctx, signing.Options{Store: st, Audit: p.audit, MasterKey: mk})
+	if p.sign, err = signing.Open(ctx, signing.Options{Store: st, Audit: p.audit, MasterKey: mk}); err != nil {
+		return err
+	}
+	mc, err := signing.NewMasterCipher(mk)
+	if err != nil {
+		return err
+	}
+	p.idt, err = identity.OpenIDTokenSigner(ctx, st, mc)
 	return err
 }
 

@@ -183,6 +183,10 @@ func (c *benchCmd) searchOne(ctx context.Context, st store.Store, name, dir stri
 	if o.Token, err = benchToken(ctx, p); err != nil {
 		return bench.SearchResult{}, err
 	}
+	// The server needs the id token key, kept under a master key in tmp.
+	if err := p.openSigning(ctx, st, tmp); err != nil {
+		return bench.SearchResult{}, errors.Join(err, os.RemoveAll(tmp))
+	}
 	o.Backend, o.Handler, o.Store = name, newServer(p, tmp, log), st
 	res, err := bench.Search(ctx, o)
 	return res, errors.Join(err, os.RemoveAll(tmp))

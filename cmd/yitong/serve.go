@@ -116,11 +116,13 @@ func newServer(p *platform, data string, log *slog.Logger) http.Handler {
 		Exports:       export.NewManager(st, filepath.Join(data, "exports"), log),
 		Audit:         p.audit,
 	})
-	oa := oauth.New(p.id, log)
+	oa := oauth.New(p.id, p.idt, log)
 	mux := http.NewServeMux()
 	mux.Handle("/fhir/", rest.CORS(api))
 	mux.Handle("/fhir", rest.CORS(api))
 	mux.Handle("/fhir/.well-known/smart-configuration", rest.CORS(oa))
+	mux.Handle("/fhir/.well-known/openid-configuration", rest.CORS(oa))
+	mux.Handle("/oauth/jwks", rest.CORS(oa))
 	mux.Handle("/oauth/token", rest.CORS(oa))
 	mux.Handle("/oauth/revoke", rest.CORS(oa))
 	mux.Handle("POST /oauth/introspect", oa)
