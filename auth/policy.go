@@ -312,7 +312,8 @@ func (pol *Policy) operation(ctx context.Context, p *Principal, interaction stri
 	default:
 		return Access{}, Deny(ReasonRole)
 	}
-	// A bulk export holds patients' data: the caller's filter applies.
+	// A bulk export holds patients' data, audit events tell of acts on
+	// them: the caller's filter applies.
 	export := interaction == "$export"
 	if p.Account == nil {
 		if !p.Scopes.Allows("system", scopeType, scopePerm) {
@@ -329,7 +330,8 @@ func (pol *Policy) operation(ctx context.Context, p *Principal, interaction stri
 	if p.Scoped && !p.Scopes.Allows("user", scopeType, scopePerm) {
 		return Access{}, Deny(ReasonScope)
 	}
-	if export && role == identity.RoleRegulator {
+	if (export || interaction == "$audit-events") && role == identity.RoleRegulator {
+		// A regulator sees the acts on patients of their region.
 		return pol.region(p.Account)
 	}
 	return Access{All: true}, nil

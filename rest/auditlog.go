@@ -166,10 +166,20 @@ func (h *Handler) auditEvents(w http.ResponseWriter, r *http.Request, c *call) e
 	}
 	base := baseURL(r)
 	entries := make([]any, 0, len(recs))
+	acc := c.access.granted
 	for _, rec := range recs {
 		e, err := audit.ParseEntry(rec.Body)
 		if err != nil {
 			return err
+		}
+		if !acc.All {
+			// A regional regulator sees acts on patients of the region
+			// (the page may come out short; the next link still pages).
+			if ok, err := acc.Reaches(r.Context(), e.Patients); err != nil {
+				return err
+			} else if !ok {
+				continue
+			}
 		}
 		entries = append(entries, map[string]any{"resource": e.AuditEvent(rec.Seq, rec.Index), "search": map[string]any{"mode": "match"}})
 	}

@@ -2,6 +2,7 @@ package rest_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -102,6 +103,27 @@ func TestFilteredAccess(t *testing.T) {
 			sees("research client", research, map[string]bool{"refuses": false, "agrees": true, "elsewhere": true})
 			sees("treatment client", treatment, map[string]bool{"refuses": true, "agrees": true, "elsewhere": true})
 			sees("Shanghai regulator", regulator, map[string]bool{"refuses": true, "agrees": true, "elsewhere": false})
+			// The regulator's audit view holds the acts on patients of the
+			// region only: about the patient elsewhere, only the acts that
+			// also touched a patient of the region (a search over several).
+			for _, who := range []string{"agrees", "elsewhere"} {
+				r := e.do(t, "GET", "/$audit-events?_count=500&patient="+pts[who], nil, regulator...)
+				wantStatus(t, r, http.StatusOK)
+				entries := list(r.JSON(t), "entry")
+				alone := 0
+				for _, en := range entries {
+					b, _ := json.Marshal(en)
+					if !strings.Contains(string(b), pts["agrees"]) && !strings.Contains(string(b), pts["refuses"]) {
+						alone++
+					}
+				}
+				if who == "agrees" && len(entries) == 0 {
+					t.Error("the regulator sees no act on a patient of the region")
+				}
+				if who == "elsewhere" && alone > 0 {
+					t.Errorf("the regulator sees %d acts on a patient outside the region alone", alone)
+				}
+			}
 		})
 	}
 }

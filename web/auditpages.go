@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/yitong-health/yitong/audit"
+	"github.com/yitong-health/yitong/auth"
 	"github.com/yitong-health/yitong/identity"
 	"github.com/yitong-health/yitong/store"
 )
@@ -114,6 +115,31 @@ func (h *Handler) mayTrace(r *http.Request, s *signedIn) bool {
 	return h.cfg.Audit != nil && h.allowed(r, s, "$audit-events", "")
 }
 
+// traceable keeps the records the session may trace: all for audit
+// administrators, the acts on patients of their region for regulators
+// (the $audit-events decision).
+func (h *Handler) traceable(r *http.Request, s *signedIn, recs []store.AuditRecord) ([]store.AuditRecord, error) {
+	acc, err := h.cfg.Policy.Decide(r.Context(), &auth.Principal{Account: &s.account}, "$audit-events", "")
+	if err != nil || acc.All {
+		return recs, err
+	}
+	out := recs[:0:0]
+	for _, rec := range recs {
+		e, err := audit.ParseEntry(rec.Body)
+		if err != nil {
+			return nil, err
+		}
+		ok, err := acc.Reaches(r.Context(), e.Patients)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, rec)
+		}
+	}
+	return out, nil
+}
+
 // trace is the regulator's (and audit administrator's) trace of acts by
 // patient, agent, institution or request id, each with its proof.
 func (h *Handler) trace(w http.ResponseWriter, r *http.Request) {
@@ -138,6 +164,9 @@ func (h *Handler) trace(w http.ResponseWriter, r *http.Request) {
 		p.Error, status = "trace.bad", http.StatusBadRequest
 	default:
 		recs, err := h.cfg.Audit.Find(r.Context(), store.AuditQuery{Terms: []store.AuditTerm{{Kind: p.TraceKind, Value: p.TraceValue}}, Count: maxRows})
+		if err == nil {
+			recs, err = h.traceable(r, s, recs)
+		}
 		if err != nil {
 			h.fail(w, err)
 			return
@@ -185,6 +214,13 @@ func (h *Handler) traceProof(w http.ResponseWriter, r *http.Request) {
 	rec, err := h.cfg.Audit.Entry(ctx, seq)
 	if err != nil || rec.Index < 0 {
 		http.Error(w, "no such entry in the tree yet (entries are placed within seconds; checkpoints every minute)", http.StatusNotFound)
+		return
+	}
+	if mine, err := h.traceable(r, s, []store.AuditRecord{rec}); err != nil {
+		h.fail(w, err)
+		return
+	} else if len(mine) == 0 {
+		http.Error(w, "forbidden: the entry is not about a patient of your region", http.StatusForbidden)
 		return
 	}
 	cp, err := h.cfg.Audit.Latest(ctx)

@@ -843,6 +843,22 @@ func testBreakGlassReview(t *testing.T, s *site, rb *http.Client, patient string
 	if _, page := s.get(sh, "/"); strings.Contains(page, "btg-count") {
 		t.Error("the Shanghai regulator is told of Beijing's emergency access")
 	}
+	// Nor does it trace the Beijing patient, or download a proof of an act
+	// on them (a proof holds the entry).
+	_, page = s.get(rb, "/trace?kind=patient&value="+patient)
+	proof := regexp.MustCompile(`href="(/trace/proof\?seq=\d+)"`).FindStringSubmatch(page)
+	if proof == nil {
+		t.Fatalf("the Beijing regulator has no proof link:\n%s", page)
+	}
+	if _, page := s.get(sh, "/trace?kind=patient&value="+patient); strings.Contains(page, `class="proof"`) || !strings.Contains(page, `id="none"`) {
+		t.Errorf("the Shanghai regulator traces a Beijing patient:\n%s", page)
+	}
+	if resp, _ := s.get(sh, proof[1]); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("the Shanghai regulator downloads a Beijing proof: %d", resp.StatusCode)
+	}
+	if resp, _ := s.get(rb, proof[1]); resp.StatusCode != http.StatusOK {
+		t.Errorf("the Beijing regulator's proof: %d", resp.StatusCode)
+	}
 	_, shPage := s.get(sh, "/btg")
 	if resp, _ := s.post(sh, "/btg", url.Values{"csrf": {csrfOf(t, shPage)}, "seq": {seq}, "verdict": {"justified"}}); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("review from another region: %d", resp.StatusCode)
