@@ -13,18 +13,24 @@ import (
 	"github.com/yitong-health/yitong/store/storetest"
 )
 
-func TestCareAndConsentPeriods(t *testing.T) {
-	ctx := context.Background()
-	now := time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC)
+// careData opens a resource service on a fresh SQLite database and
+// returns it with a function that creates a resource and returns its id.
+func careData(t *testing.T) (*resources.Service, func(map[string]any) string) {
 	svc := resources.New(storetest.OpenSQLite(t, nil), resources.Options{Validate: validate.Resource, IsResourceType: spec.IsResourceType})
-	mk := func(res map[string]any) string {
+	return svc, func(res map[string]any) string {
 		t.Helper()
-		out, err := svc.Create(ctx, res, "")
+		out, err := svc.Create(context.Background(), res, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		return out.Version.ID
 	}
+}
+
+func TestCareAndConsentPeriods(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC)
+	svc, mk := careData(t)
 	ref := func(r string) map[string]any { return map[string]any{"reference": r} }
 	class := map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"}
 	pr := mk(map[string]any{"resourceType": "Practitioner"})
@@ -85,15 +91,7 @@ func TestCareAndConsentPeriods(t *testing.T) {
 func TestConsentPurposes(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC)
-	svc := resources.New(storetest.OpenSQLite(t, nil), resources.Options{Validate: validate.Resource, IsResourceType: spec.IsResourceType})
-	mk := func(res map[string]any) string {
-		t.Helper()
-		out, err := svc.Create(ctx, res, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out.Version.ID
-	}
+	svc, mk := careData(t)
 	ref := func(r string) map[string]any { return map[string]any{"reference": r} }
 	purpose := func(code string) []any {
 		return []any{map[string]any{"system": identity.PurposeOfUseSystem, "code": code}}

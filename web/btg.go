@@ -138,13 +138,20 @@ func (h *Handler) pendingReviews(r *http.Request, s *signedIn) (int, error) {
 	return n, err
 }
 
-func (h *Handler) btgPage(w http.ResponseWriter, r *http.Request) {
+// reviewer returns the signed-in regulator, or answers (sign-in, or the
+// refusal) and returns nil.
+func (h *Handler) reviewer(w http.ResponseWriter, r *http.Request) *signedIn {
 	s := h.require(w, r)
-	if s == nil {
-		return
-	}
-	if !h.mayReview(s) {
+	if s != nil && !h.mayReview(s) {
 		h.refuse(w, r, s, http.StatusForbidden, "btg.forbidden")
+		return nil
+	}
+	return s
+}
+
+func (h *Handler) btgPage(w http.ResponseWriter, r *http.Request) {
+	s := h.reviewer(w, r)
+	if s == nil {
 		return
 	}
 	h.renderBTG(w, r, s, http.StatusOK, "", r.URL.Query().Get("saved") == "1")
@@ -164,12 +171,8 @@ func (h *Handler) renderBTG(w http.ResponseWriter, r *http.Request, s *signedIn,
 // reviewBTG records a regulator's verdict on one break-the-glass act of
 // their region. An act is reviewed once.
 func (h *Handler) reviewBTG(w http.ResponseWriter, r *http.Request) {
-	s := h.require(w, r)
+	s := h.reviewer(w, r)
 	if s == nil {
-		return
-	}
-	if !h.mayReview(s) {
-		h.refuse(w, r, s, http.StatusForbidden, "btg.forbidden")
 		return
 	}
 	if !bounded(w, r) || !checkCSRF(r, s.session.CSRF) {
