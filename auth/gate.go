@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -12,7 +13,8 @@ import (
 
 // BreakGlassHeader carries the reason for emergency access to a patient's
 // data outside the caller's care relationships (doctors and nurses only;
-// always audited and flagged).
+// always audited and flagged): UTF-8 text, percent-encoded where it is
+// not ASCII (as browsers must send it).
 const BreakGlassHeader = "X-Break-Glass-Reason"
 
 // maxBreakGlassReason bounds the reason's length (characters).
@@ -58,6 +60,14 @@ func (g *Gate) Authenticate(r *http.Request) (*Principal, error) {
 		p.ClientOrg, p.Purpose = client.Organization, client.PurposeOfUse()
 	}
 	if reason := strings.TrimSpace(r.Header.Get(BreakGlassHeader)); reason != "" {
+		if strings.Contains(reason, "%") {
+			// Browsers send header values in ISO-8859-1 only: a reason in
+			// Chinese comes percent-encoded (UTF-8, RFC 3986).
+			var err error
+			if reason, err = url.PathUnescape(reason); err != nil {
+				return nil, fhir.Errorf(fhir.IssueInvalid, "%s is not valid percent-encoding: %v", BreakGlassHeader, err)
+			}
+		}
 		if !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > maxBreakGlassReason {
 			return nil, fhir.Errorf(fhir.IssueInvalid, "%s must be valid UTF-8 of at most %d characters", BreakGlassHeader, maxBreakGlassReason)
 		}

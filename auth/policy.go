@@ -198,7 +198,7 @@ func (pol *Policy) Decide(ctx context.Context, p *Principal, interaction, typ st
 		if !ok {
 			return Access{}, Deny(ReasonPatient)
 		}
-		acc = Access{Patients: []string{p.Patient}}
+		acc = Access{Patients: []string{p.Patient}, BreakGlass: acc.BreakGlass}
 	}
 	return acc, nil
 }

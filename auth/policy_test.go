@@ -55,6 +55,7 @@ func TestDecide(t *testing.T) {
 		{"pharmacist writes condition", &Principal{Account: pharmacist}, "create", "Condition", "forbidden"},
 		{"pharmacist dispenses", &Principal{Account: pharmacist}, "create", "MedicationDispense", "[p1 p2]"},
 		{"patient scope narrows", &Principal{Account: doctor, Scoped: true, Scopes: scoped(t, "patient/*.rs"), Patient: "p1"}, "read", "Observation", "[p1]"},
+		{"patient scope with break-the-glass", &Principal{Account: doctor, Scoped: true, Scopes: scoped(t, "patient/*.rs"), Patient: "p9", BreakGlass: "抢救"}, "read", "Observation", "[p9] btg"},
 		{"patient scope outside care", &Principal{Account: doctor, Scoped: true, Scopes: scoped(t, "patient/*.rs"), Patient: "p9"}, "read", "Observation", "forbidden"},
 		{"scope without write", &Principal{Account: doctor, Scoped: true, Scopes: scoped(t, "user/*.rs")}, "create", "Observation", "forbidden"},
 		{"system client", &Principal{Client: "c", Scoped: true, Scopes: scoped(t, "system/Observation.rs")}, "read", "Observation", "all"},
@@ -89,6 +90,9 @@ func TestDecide(t *testing.T) {
 			got = "filter"
 		case !acc.All:
 			got = fmtList(acc.Patients)
+			if acc.BreakGlass {
+				got += " btg"
+			}
 		}
 		if got != c.want {
 			t.Errorf("%s: got %s, want %s (err %v)", c.name, got, c.want, err)

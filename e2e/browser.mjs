@@ -159,7 +159,8 @@ try {
   await page.waitForSelector("#result, #error", { timeout: 30000 });
   await expectText(page, "#result", "patient " + cfg.patientId + " " + cfg.patientName);
   await expectText(page, "#user", "user Practitioner/" + cfg.practitionerId);
-  step("EHR launch: fhirclient read Patient/" + cfg.patientId + " as Practitioner/" + cfg.practitionerId);
+  await expectText(page, "#btg", "btg ok");
+  step("EHR launch: fhirclient read Patient/" + cfg.patientId + " as Practitioner/" + cfg.practitionerId + ", once with break-the-glass");
   // A phone-sized screen: the sign-in form fits without scrolling sideways.
   await page.setViewportSize({ width: 375, height: 740 });
   await page.goto(cfg.yitong + "/login");
@@ -198,6 +199,35 @@ try {
   await page.click("#lang-switch");
   await expectText(page, "#registrations", "Active");
   step("institution admin registered a doctor (rule A5 refused two years, took eleven)");
+  await ctx.close();
+
+  // 6. The regulator of the patient's region is told of the doctor's
+  //    break-the-glass read and records a verdict, in Chinese and English.
+  ctx = await browser.newContext({ locale: "zh-CN" });
+  page = await ctx.newPage();
+  await signIn(page, cfg.regulator.username, cfg.regulator.temporary);
+  await page.waitForURL(/\/mfa$/);
+  const regSecret = (await page.locator("#secret").innerText()).trim();
+  await page.fill("#code", totp(regSecret));
+  await page.click("#submit");
+  await changePassword(page, cfg.regulator.temporary, cfg.regulator.password);
+  await page.goto(cfg.yitong + "/");
+  await expectText(page, "#btg-count", "1");
+  await page.click("#nav-btg");
+  await expectText(page, "#btg", "E2E 急诊抢救");
+  await page.check("form.review input[value=unjustified]");
+  await page.click("form.review button");
+  await expectText(page, "#error", "须填写说明");
+  await page.check("form.review input[value=justified]");
+  await page.fill("form.review input[name=note]", "患者昏迷，情况属实");
+  await page.click("form.review button");
+  await expectText(page, "#saved", "已记录");
+  await expectText(page, "#btg", "理由成立");
+  await page.click("#lang-switch");
+  await expectText(page, "#btg", "Justified");
+  await page.goto(cfg.yitong + "/");
+  if (await page.locator("#btg-count").count() !== 0) throw new Error("the home page still announces a reviewed access");
+  step("regulator reviewed the break-the-glass read (Chinese and English)");
   await ctx.close();
   console.log("E2E PASS");
 } catch (e) {

@@ -84,11 +84,12 @@ func TestBrowser(t *testing.T) {
 	resident := yitong("admin", "account", "create", "--username", "li.hua", "--role", "resident", "--patient", "e2e-p1")
 	doctor := yitong("admin", "account", "create", "--username", "dr.wang", "--role", "doctor", "--practitioner", "e2e-pr1", "--org", "e2e-org")
 	admin := yitong("admin", "account", "create", "--username", "admin.e2e", "--role", "institution-admin", "--org", "e2e-org")
+	regulator := yitong("admin", "account", "create", "--username", "reg.e2e", "--role", "regulator", "--region", "110000")
 
 	base := serve(t, bin, data)
 	token := clientToken(t, base, setup["client_id"], setup["client_secret"])
 	put(t, base, token, "Organization/e2e-org", `{"resourceType":"Organization","id":"e2e-org","name":"示范医院"}`)
-	put(t, base, token, "Patient/e2e-p1", `{"resourceType":"Patient","id":"e2e-p1","name":[{"family":"李","given":["华"]}],"gender":"female"}`)
+	put(t, base, token, "Patient/e2e-p1", `{"resourceType":"Patient","id":"e2e-p1","name":[{"family":"李","given":["华"]}],"gender":"female","address":[{"use":"home","text":"北京市朝阳区","extension":[{"url":"https://yitong.health/fhir/StructureDefinition/address-division","valueCode":"110105"}]}]}`)
 	// The doctor's registration at the institution and an encounter with
 	// the patient: the patient is in the doctor's care (EHR launch).
 	put(t, base, token, "Practitioner/e2e-pr1", `{"resourceType":"Practitioner","id":"e2e-pr1","name":[{"family":"王"}]}`)
@@ -100,10 +101,11 @@ func TestBrowser(t *testing.T) {
 		"clientId": smart["client_id"], "clientName": appName,
 		"ehrClientId": ehr["client_id"], "ehrClientName": ehrAppName, "practitionerId": "e2e-pr1",
 		"patientId": "e2e-p1", "patientName": "李华",
-		"resident": map[string]string{"username": "li.hua", "temporary": resident["temporary_password"], "password": "resident-pass-2026"},
-		"doctor":   map[string]string{"username": "dr.wang", "temporary": doctor["temporary_password"], "password": "doctor-pass-2026"},
-		"admin":    map[string]string{"username": "admin.e2e", "temporary": admin["temporary_password"], "password": "admin-pass-2026"},
-		"orgId":    "e2e-org",
+		"resident":  map[string]string{"username": "li.hua", "temporary": resident["temporary_password"], "password": "resident-pass-2026"},
+		"doctor":    map[string]string{"username": "dr.wang", "temporary": doctor["temporary_password"], "password": "doctor-pass-2026"},
+		"admin":     map[string]string{"username": "admin.e2e", "temporary": admin["temporary_password"], "password": "admin-pass-2026"},
+		"regulator": map[string]string{"username": "reg.e2e", "temporary": regulator["temporary_password"], "password": "regulator-pass-2026"},
+		"orgId":     "e2e-org",
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -33,6 +33,14 @@ func TestCreate(t *testing.T) {
 		if r.Header.Get("X-Request-Id") == "" {
 			t.Error("no X-Request-Id")
 		}
+		// Patients' data is never kept by a cache (a browser reusing an
+		// answer would read past the audit log); metadata may be.
+		if got := r.Header.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("Cache-Control %q, want no-store", got)
+		}
+		if got := e.do(t, "GET", "/metadata", nil).Header.Get("Cache-Control"); got == "no-store" {
+			t.Errorf("metadata Cache-Control %q", got)
+		}
 		if got := e.do(t, "GET", "/metadata", nil, "X-Request-Id", "trace-42").Header.Get("X-Request-Id"); got != "trace-42" {
 			t.Errorf("the client's X-Request-Id came back as %q", got)
 		}

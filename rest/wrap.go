@@ -62,6 +62,12 @@ func (h *Handler) wrap(rt route) http.Handler {
 			c.reqID = newRequestID()
 		}
 		sw.Header().Set("X-Request-Id", c.reqID)
+		if rt.interaction != "capabilities" {
+			// Answers hold patients' data: no cache may keep them, and a
+			// browser that reused one would read without the server (and
+			// the audit log) knowing. Clients still revalidate with ETags.
+			sw.Header().Set("Cache-Control", "no-store")
+		}
 		if rt.types != nil && c.typ == "" {
 			c.typ = rt.types[0]
 		}
