@@ -402,8 +402,9 @@ func (s *Service) Sign(ctx context.Context, a identity.Account, pin string, payl
 
 // Verify checks that sig is a signature of payload by a certificate the
 // CA issued, valid at the signing time at, and not revoked now. The
-// issuer may be the CA in force or a retired one (RotateCA), which must
-// have issued the certificate before its retirement; revocations are
+// issuer may be the CA in force or a retired one (RotateCA); a retired
+// CA's certificate must be valid from before its retirement (Issue dates
+// validity a minute back, so from a minute before). Revocations are
 // honoured whichever CA issued the certificate.
 func (s *Service) Verify(ctx context.Context, payload []byte, sig Signature, at time.Time) (*smx509.Certificate, error) {
 	cert, err := smx509.ParseCertificate(sig.CertDER)
@@ -431,8 +432,11 @@ func (s *Service) Verify(ctx context.Context, payload []byte, sig Signature, at 
 			}
 			for _, r := range retired {
 				if cert.CheckSignatureFrom(r.Certificate) == nil {
-					if !cert.NotBefore.Before(r.Retired) {
-						return fmt.Errorf("%w: the certificate claims an issue after its CA was retired", ErrInvalid)
+					// Issue dates a certificate's validity a minute back;
+					// one that begins later was not issued before the
+					// retirement.
+					if !cert.NotBefore.Before(r.Retired.Add(-time.Minute)) {
+						return fmt.Errorf("%w: the certificate's validity begins after its CA was retired", ErrInvalid)
 					}
 					issued = true
 					break
@@ -669,7 +673,9 @@ func putJSON(ctx context.Context, tx store.Tx, kind, key string, v any) error {
 // RotateMasterKey re-encrypts under next, in one transaction, every key
 // the master key protects: the CA's private key, the audit checkpoint key
 // and the OpenID Connect id token key. After it commits only next opens
-// them.
+// them. Keys retired by a rotation (RotateCA, audit.Log.RotateKey,
+// identity.IDTokenSigner.RotateKey) keep no private half: there is
+// nothing of them to re-encrypt.
 func RotateMasterKey(ctx context.Context, st store.Store, current, next []byte) error {
 	cur, err := NewMasterCipher(current)
 	if err != nil {

@@ -3,6 +3,7 @@ package signing
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
@@ -294,6 +295,7 @@ func TestRotateCA(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			retiring := s.ca.Load() // the test keeps the key the rotation deletes
 			newCA, err := s.RotateCA(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -348,6 +350,25 @@ func TestRotateCA(t *testing.T) {
 			}
 			if out, err := run("old-ca.pem"); err == nil {
 				t.Errorf("openssl accepts the new certificate from the old CA:\n%s", out)
+			}
+			// A certificate the retired key issues after its retirement
+			// (a stolen key) is refused.
+			forgedKey, err := newKey(AlgSM2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tmpl := &smx509.Certificate{SerialNumber: randomSerial(), Subject: certB.Subject,
+				NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), KeyUsage: smx509.KeyUsageDigitalSignature}
+			forgedDER, err := smx509.CreateCertificate(rand.Reader, tmpl, retiring.cert, forgedKey.Public(), retiring.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			forgedSig, err := signWith(forgedKey, payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Verify(ctx, payload, Signature{Value: forgedSig, CertDER: forgedDER}, time.Now().Add(time.Minute)); !errors.Is(err, ErrInvalid) {
+				t.Errorf("a certificate issued by the retired CA after its retirement: %v", err)
 			}
 			// The retired CA is kept without its key, with a last CRL.
 			retired, err := s.RetiredCAs(ctx)
