@@ -415,3 +415,27 @@ func (l *Log) currentSigner(ctx context.Context, tx store.Tx) (*signer, error) {
 	l.signer.Store(s)
 	return s, nil
 }
+
+// followRotation loads the key stored in tx (a read transaction is
+// enough) as l.signer when it is not the loaded one: the key another
+// process's rotation brought in.
+func (l *Log) followRotation(ctx context.Context, tx store.Tx) error {
+	k, err := tx.Audit().Key(ctx, KeyName)
+	if err != nil {
+		return err
+	}
+	if bytes.Equal(k.PublicKey, l.signer.Load().PublicKeyDER) {
+		return nil
+	}
+	if l.cfg.KeyCipher != nil && l.cfg.KeyCipher.Sealed(k.PrivateKey) {
+		if k.PrivateKey, err = l.cfg.KeyCipher.Open(KeyName, k.PrivateKey); err != nil {
+			return fmt.Errorf("audit: the checkpoint key does not open with this master key: %w", err)
+		}
+	}
+	s, err := parseSigner(k)
+	if err != nil {
+		return err
+	}
+	l.signer.Store(s)
+	return nil
+}

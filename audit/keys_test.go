@@ -80,6 +80,11 @@ func TestKeyRotation(t *testing.T) {
 				t.Fatal(err)
 			}
 			third := other.PublicKey()
+			// Reading the latest checkpoint (what $audit-checkpoint answers
+			// with PublicKey) follows the rotation too.
+			if cp, err := l.Latest(ctx); err != nil || cp.KeyID != third.KeyID || l.PublicKey().KeyID != third.KeyID {
+				t.Fatalf("latest checkpoint %+v with public key %s: %v", cp, l.PublicKey().KeyID, err)
+			}
 			fill(t, ctx, st, l, 4, 1, "d")
 			if cp, err := l.Checkpoint(ctx); err != nil || cp.KeyID != third.KeyID {
 				t.Fatalf("checkpoint after the second rotation: %+v, %v", cp, err)
