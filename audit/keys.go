@@ -124,7 +124,12 @@ func parseRotation(r KeyRotation) (rotation, error) {
 
 // KeyPeriod is one checkpoint key of a log and the part of the log it
 // signed or signs: checkpoints of sizes First … Last (Last -1: the current
-// key, open-ended) signed From … Until (zero: unbounded).
+// key, open-ended). From and Until are the times of the rotations that
+// brought it in and retired it (zero: none), for people: which key signs a
+// checkpoint is decided by its size, which the tree lock orders exactly,
+// not by its time, which each node's clock sets when its transaction
+// begins (a checkpoint that waited for the lock during a rotation can
+// carry an earlier time than the rotation's).
 type KeyPeriod struct {
 	*Verifier
 	First, Last int64
@@ -204,7 +209,7 @@ func (ks *KeySet) Current() *Verifier { return ks.keys[len(ks.keys)-1].Verifier 
 
 // For returns the key that must have signed c: the key c names (any key
 // in force at its size, when it names none), which must have been in
-// force at c's size and time.
+// force at c's size.
 func (ks *KeySet) For(c Checkpoint) (*Verifier, error) {
 	for _, k := range ks.keys {
 		if c.KeyID != "" && k.KeyID != c.KeyID || c.KeyID == "" && (c.Size < k.First || !k.Current() && c.Size > k.Last) {
@@ -212,9 +217,6 @@ func (ks *KeySet) For(c Checkpoint) (*Verifier, error) {
 		}
 		if c.Size < k.First || !k.Current() && c.Size > k.Last {
 			return nil, fmt.Errorf("audit: checkpoint of size %d: signed by key %s, which signed only checkpoints of sizes %d to %s", c.Size, k.KeyID, k.First, lastText(k))
-		}
-		if c.Time.Before(k.From) || !k.Current() && c.Time.After(k.Until) {
-			return nil, fmt.Errorf("audit: checkpoint of size %d: signed by key %s at %s, outside the key's period", c.Size, k.KeyID, c.Time.Format(time.RFC3339))
 		}
 		return k.Verifier, nil
 	}
