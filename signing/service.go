@@ -400,12 +400,18 @@ func (s *Service) Sign(ctx context.Context, a identity.Account, pin string, payl
 	return out, err
 }
 
+// retiredSkew is how much later than its CA's retirement a certificate's
+// validity may begin: the retirement time is the rotating node's clock
+// when its transaction began, and an issue on another node can commit
+// just before the rotation with a slightly later clock.
+const retiredSkew = 5 * time.Minute
+
 // Verify checks that sig is a signature of payload by a certificate the
 // CA issued, valid at the signing time at, and not revoked now. The
 // issuer may be the CA in force or a retired one (RotateCA); a retired
-// CA's certificate must be valid from before its retirement (Issue dates
-// validity a minute back, so from a minute before). Revocations are
-// honoured whichever CA issued the certificate.
+// CA's certificate must not be valid from later than its retirement
+// (give or take retiredSkew). Revocations are honoured whichever CA
+// issued the certificate.
 func (s *Service) Verify(ctx context.Context, payload []byte, sig Signature, at time.Time) (*smx509.Certificate, error) {
 	cert, err := smx509.ParseCertificate(sig.CertDER)
 	if err != nil {
@@ -432,10 +438,7 @@ func (s *Service) Verify(ctx context.Context, payload []byte, sig Signature, at 
 			}
 			for _, r := range retired {
 				if cert.CheckSignatureFrom(r.Certificate) == nil {
-					// Issue dates a certificate's validity a minute back;
-					// one that begins later was not issued before the
-					// retirement.
-					if !cert.NotBefore.Before(r.Retired.Add(-time.Minute)) {
+					if cert.NotBefore.After(r.Retired.Add(retiredSkew)) {
 						return fmt.Errorf("%w: the certificate's validity begins after its CA was retired", ErrInvalid)
 					}
 					issued = true

@@ -358,7 +358,7 @@ func TestRotateCA(t *testing.T) {
 				t.Fatal(err)
 			}
 			tmpl := &smx509.Certificate{SerialNumber: randomSerial(), Subject: certB.Subject,
-				NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), KeyUsage: smx509.KeyUsageDigitalSignature}
+				NotBefore: time.Now().Add(retiredSkew + time.Minute), NotAfter: time.Now().Add(time.Hour), KeyUsage: smx509.KeyUsageDigitalSignature}
 			forgedDER, err := smx509.CreateCertificate(rand.Reader, tmpl, retiring.cert, forgedKey.Public(), retiring.key)
 			if err != nil {
 				t.Fatal(err)
@@ -367,7 +367,7 @@ func TestRotateCA(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Verify(ctx, payload, Signature{Value: forgedSig, CertDER: forgedDER}, time.Now().Add(time.Minute)); !errors.Is(err, ErrInvalid) {
+			if _, err := s.Verify(ctx, payload, Signature{Value: forgedSig, CertDER: forgedDER}, time.Now().Add(retiredSkew+2*time.Minute)); !errors.Is(err, ErrInvalid) {
 				t.Errorf("a certificate issued by the retired CA after its retirement: %v", err)
 			}
 			// The retired CA is kept without its key, with a last CRL.
