@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -29,6 +30,10 @@ type exportLine struct {
 	HashAlg   string `json:"hashAlg,omitempty"`
 	PublicKey b64    `json:"publicKey,omitempty"`
 	Hashes    []b64  `json:"hashes,omitempty"`
+	// Rotations are the checkpoint key's rotations, oldest first: the
+	// history that names the key of every checkpoint (KeyRotation).
+	// PublicKey is the key in force when the export was made.
+	Rotations []KeyRotation `json:"rotations,omitempty"`
 
 	// entry: its tree position and its canonical bytes, verbatim.
 	Index *int64          `json:"index,omitempty"`
@@ -114,6 +119,10 @@ func Export(ctx context.Context, st store.Store, w io.Writer, from int64) (Expor
 		if err != nil {
 			return err
 		}
+		rots, err := loadRotations(ctx, tx)
+		if err != nil {
+			return err
+		}
 		hashes, err := a.Nodes(ctx, toStore(compact.RangeNodes(0, uint64(from), nil)))
 		if err != nil {
 			return err
@@ -121,7 +130,7 @@ func Export(ctx context.Context, st store.Store, w io.Writer, from int64) (Expor
 		if state.HashAlg == "" {
 			state.HashAlg = SM3
 		}
-		if err := enc.Encode(exportLine{Type: "start", Begin: &from, HashAlg: state.HashAlg, PublicKey: k.PublicKey, Hashes: toB64(hashes)}); err != nil {
+		if err := enc.Encode(exportLine{Type: "start", Begin: &from, HashAlg: state.HashAlg, PublicKey: k.PublicKey, Hashes: toB64(hashes), Rotations: rots}); err != nil {
 			return err
 		}
 		cps, err := a.Checkpoints(ctx, from+1, 1<<30)
@@ -175,35 +184,50 @@ type ExportReport struct {
 }
 
 // VerifyExport checks an export offline with the platform's public key
-// (PKIX DER) alone: it recomputes the tree from the entries (and, for an
-// export that continues an earlier one, the subtree roots its start line
-// gives) and checks every checkpoint's signature and root hash, and the
-// witness, if given, against the tree. The export's own key must be the
-// trusted one. It returns a *VerifyError naming the first problem.
+// (PKIX DER) alone; it is VerifyExportKeys with one trusted key.
 func VerifyExport(r io.Reader, publicKey []byte, witness *Checkpoint) (ExportReport, error) {
+	if _, err := ParsePublicKey(publicKey); err != nil {
+		return ExportReport{}, err
+	}
+	return VerifyExportKeys(r, [][]byte{publicKey}, witness)
+}
+
+// VerifyExportKeys checks an export offline with trusted public keys
+// (PKIX DER) alone: it checks the checkpoint key's rotations the start
+// line carries (NewKeySet: each signed by both its keys, one of the chain
+// trusted), recomputes the tree from the entries (and, for an export that
+// continues an earlier one, the subtree roots its start line gives) and
+// checks every checkpoint's signature, by the key in force at its size
+// and time, and root hash, and the witness, if given, against the tree.
+// It returns a *VerifyError naming the first problem.
+func VerifyExportKeys(r io.Reader, trusted [][]byte, witness *Checkpoint) (ExportReport, error) {
 	start := time.Now()
 	var rep ExportReport
-	v, err := ParsePublicKey(publicKey)
-	if err != nil {
-		return rep, err
+	if len(trusted) == 0 {
+		return rep, logErr("no trusted checkpoint key")
 	}
-	rep.KeyID = v.KeyID
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<16))
 	dec.DisallowUnknownFields()
 	var first exportLine
 	if err := dec.Decode(&first); err != nil || first.Type != "start" || first.Begin == nil {
 		return rep, logErr("the export does not begin with its start line")
 	}
-	if string(first.PublicKey) != string(publicKey) {
-		return rep, logErr("the export names another checkpoint key than the trusted one")
+	keys, err := NewKeySet(first.PublicKey, first.Rotations, trusted)
+	if err != nil {
+		var ve *VerifyError
+		if errors.As(err, &ve) && len(first.Rotations) == 0 {
+			return rep, logErr("the export names another checkpoint key than the trusted one")
+		}
+		return rep, err
 	}
+	rep.KeyID, rep.Keys = keys.Current().KeyID, len(keys.Keys())
 	h, err := NewHasher(first.HashAlg)
 	if err != nil {
 		return rep, logErr("%v", err)
 	}
 	rep.HashAlg, rep.Begin = first.HashAlg, *first.Begin
 	// Checkpoints arrive in the stream; the walker checks each when given.
-	w, err := newWalker(h, v, uint64(*first.Begin), fromB64(first.Hashes), nil, witness, &rep.Report)
+	w, err := newWalker(h, keys, uint64(*first.Begin), fromB64(first.Hashes), nil, witness, &rep.Report)
 	if err != nil {
 		return rep, err
 	}

@@ -47,7 +47,9 @@ type Config struct {
 type Log struct {
 	cfg    Config
 	hasher *Hasher
-	signer *signer
+	// signer is the checkpoint key; it changes when the key is rotated
+	// (RotateKey, or another process's rotation found by checkpointTx).
+	signer atomic.Pointer[signer]
 
 	mu      sync.Mutex
 	queue   []Entry
@@ -107,7 +109,8 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		if l.hasher, err = NewHasher(alg); err != nil {
 			return err
 		}
-		l.signer, err = loadSigner(ctx, tx, cfg.Sign, cfg.KeyCipher)
+		s, err := loadSigner(ctx, tx, cfg.Sign, cfg.KeyCipher)
+		l.signer.Store(s)
 		return err
 	})
 	if err != nil {
@@ -120,8 +123,10 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 // Hasher returns the tree's hasher.
 func (l *Log) Hasher() *Hasher { return l.hasher }
 
-// PublicKey returns the verifier of the checkpoint signing key.
-func (l *Log) PublicKey() *Verifier { return &l.signer.Verifier }
+// PublicKey returns the verifier of the checkpoint signing key in force
+// (as of this process's last checkpoint: a rotation by another process is
+// seen at the next one).
+func (l *Log) PublicKey() *Verifier { return &l.signer.Load().Verifier }
 
 // Write is one version an act wrote, with the patients it concerns.
 type Write struct {
@@ -366,6 +371,10 @@ func (l *Log) checkpointTx(ctx context.Context, tx store.Tx) (Checkpoint, error)
 	if err != nil {
 		return Checkpoint{}, err
 	}
+	s, err := l.currentSigner(ctx, tx)
+	if err != nil {
+		return Checkpoint{}, err
+	}
 	latest, err := tx.Audit().LatestCheckpoint(ctx)
 	prev := latest.Size
 	switch {
@@ -382,11 +391,11 @@ func (l *Log) checkpointTx(ctx context.Context, tx store.Tx) (Checkpoint, error)
 	}
 	now := tx.Now()
 	n := note(l.cfg.Origin, st.Size, root, now, prev)
-	sig, err := l.signer.sign(n)
+	sig, err := s.sign(n)
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("audit: sign checkpoint: %w", err)
 	}
-	c := store.AuditCheckpoint{Size: st.Size, Recorded: now, Root: root, Note: n, Signature: sig, KeyID: l.signer.KeyID}
+	c := store.AuditCheckpoint{Size: st.Size, Recorded: now, Root: root, Note: n, Signature: sig, KeyID: s.KeyID}
 	if err := tx.Audit().AddCheckpoint(ctx, c); err != nil {
 		return Checkpoint{}, err
 	}

@@ -129,8 +129,16 @@ func (l *Log) Latest(ctx context.Context) (Checkpoint, error) {
 	var out Checkpoint
 	err := l.cfg.Store.View(ctx, func(tx store.Tx) error {
 		c, err := tx.Audit().LatestCheckpoint(ctx)
+		if err != nil {
+			return err
+		}
 		out = fromStore(l.cfg.Origin, c)
-		return err
+		if c.KeyID != l.signer.Load().KeyID {
+			// Another process rotated the key: PublicKey answers the
+			// key of this checkpoint from now on.
+			return l.followRotation(ctx, tx)
+		}
+		return nil
 	})
 	return out, err
 }

@@ -272,7 +272,11 @@ func (l *Log) Prune(ctx context.Context) (PruneRun, error) {
 		}
 		// The stored time picked the checkpoint; its signed time must
 		// agree, or the log has been tampered with.
-		if err := VerifyCheckpoint(&l.signer.Verifier, fromStore("", cp)); err != nil {
+		ks, _, err := keySetTx(ctx, tx, nil)
+		if err != nil {
+			return fmt.Errorf("audit: nothing pruned: %w", err)
+		}
+		if err := ks.verify(fromStore("", cp)); err != nil {
 			return fmt.Errorf("audit: nothing pruned: the checkpoint of size %d does not verify: %w", cp.Size, err)
 		}
 		if cp.Size <= st.PrunedBefore {

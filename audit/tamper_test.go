@@ -2,14 +2,20 @@ package audit_test
 
 import (
 	"context"
+	crand "crypto/rand"
 	"database/sql"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/smx509"
 	_ "github.com/mattn/go-sqlite3" // the "sqlite3" driver: the tamperer's own connection
 
 	"github.com/yitong-health/yitong/audit"
@@ -89,7 +95,7 @@ func (tm *tamperer) deleteRows(table, where string) func() {
 
 // mutation applies one change and returns its name and its undo.
 func (tm *tamperer) mutation() (string, func()) {
-	switch tm.rng.IntN(20) {
+	switch tm.rng.IntN(23) {
 	case 0:
 		seq := tm.pick(`SELECT seq FROM audit_entries WHERE length(body) > 0`)
 		old := tm.blob(`SELECT body FROM audit_entries WHERE seq = ?`, seq)
@@ -215,6 +221,71 @@ func (tm *tamperer) mutation() (string, func()) {
 		body := []byte(`{"v":1,"time":"2026-01-10T02:00:00Z","action":"read","outcome":"success","agent":{"kind":"user","id":"u1"}}`)
 		tm.exec(`UPDATE audit_entries SET body = ?, recorded = ? WHERE seq = ?`, body, int64(1768010400000000), seq)
 		return "give a pruned entry content", func() { tm.exec(`UPDATE audit_entries SET body = ?, recorded = 0 WHERE seq = ?`, []byte{}, seq) }
+	case 19:
+		// Forge a retired key: put another key in a rotation, signed by
+		// that key as the retiring one.
+		key := tm.pick(`SELECT CAST(key AS INTEGER) FROM records WHERE kind = 'audit-key-rotation'`)
+		k := fmt.Sprintf("%020d", key)
+		old := tm.blob(`SELECT value FROM records WHERE kind = 'audit-key-rotation' AND key = ?`, k)
+		var rot audit.KeyRotation
+		if err := json.Unmarshal(old, &rot); err != nil {
+			tm.t.Fatal(err)
+		}
+		forged, err := sm2.GenerateKey(crand.Reader)
+		if err != nil {
+			tm.t.Fatal(err)
+		}
+		der, err := smx509.MarshalPKIXPublicKey(&forged.PublicKey)
+		if err != nil {
+			tm.t.Fatal(err)
+		}
+		v, err := audit.ParsePublicKey(der)
+		if err != nil {
+			tm.t.Fatal(err)
+		}
+		lines := strings.Split(rot.Statement, "\n")
+		lines[1] = "old " + v.KeyID + " " + base64.StdEncoding.EncodeToString(der)
+		rot.Statement = strings.Join(lines, "\n")
+		if rot.OldSignature, err = forged.SignWithSM2(crand.Reader, nil, []byte(rot.Statement)); err != nil {
+			tm.t.Fatal(err)
+		}
+		b, err := json.Marshal(rot)
+		if err != nil {
+			tm.t.Fatal(err)
+		}
+		tm.exec(`UPDATE records SET value = ? WHERE kind = 'audit-key-rotation' AND key = ?`, b, k)
+		return "forge a retired checkpoint key", func() {
+			tm.exec(`UPDATE records SET value = ? WHERE kind = 'audit-key-rotation' AND key = ?`, old, k)
+		}
+	case 20:
+		// Sign an old checkpoint again with the key in force now: a valid
+		// signature by a key that was not in force at its size and time.
+		size := tm.pick(`SELECT tree_size FROM audit_checkpoints WHERE key_id <> (SELECT key_id FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1)`)
+		note := tm.blob(`SELECT note FROM audit_checkpoints WHERE tree_size = ?`, size)
+		oldSig := tm.blob(`SELECT signature FROM audit_checkpoints WHERE tree_size = ?`, size)
+		var oldID string
+		if err := tm.db.QueryRow(`SELECT key_id FROM audit_checkpoints WHERE tree_size = ?`, size).Scan(&oldID); err != nil {
+			tm.t.Fatal(err)
+		}
+		priv, err := smx509.ParsePKCS8PrivateKey(tm.blob(`SELECT private_key FROM platform_keys WHERE name = ?`, audit.KeyName))
+		if err != nil {
+			tm.t.Fatal(err)
+		}
+		v, err := audit.ParsePublicKey(tm.blob(`SELECT public_key FROM platform_keys WHERE name = ?`, audit.KeyName))
+		if err != nil {
+			tm.t.Fatal(err)
+		}
+		sig, err := priv.(*sm2.PrivateKey).SignWithSM2(crand.Reader, nil, note)
+		if err != nil {
+			tm.t.Fatal(err)
+		}
+		tm.exec(`UPDATE audit_checkpoints SET signature = ?, key_id = ? WHERE tree_size = ?`, sig, v.KeyID, size)
+		return "sign a checkpoint with a key not in force at its time", func() {
+			tm.exec(`UPDATE audit_checkpoints SET signature = ?, key_id = ? WHERE tree_size = ?`, oldSig, oldID, size)
+		}
+	case 21:
+		key := tm.pick(`SELECT CAST(key AS INTEGER) FROM records WHERE kind = 'audit-key-rotation'`)
+		return "delete a key rotation", tm.deleteRows("records", fmt.Sprintf("kind = 'audit-key-rotation' AND key = '%020d'", key))
 	default:
 		// The prune act itself says what may be pruned: change it.
 		seq := tm.pick(`SELECT seq FROM audit_entries WHERE action = 'audit-prune'`)
@@ -259,9 +330,16 @@ func TestTamperDetected(t *testing.T) {
 		if witness, err = l.Checkpoint(ctx); err != nil {
 			t.Fatal(err)
 		}
+		if round == 1 || round == 4 {
+			// The checkpoint key is rotated twice: once in the range
+			// that gets pruned, once after.
+			if _, err := l.RotateKey(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	opts := audit.VerifyOptions{Witness: &witness, Batch: 50}
-	if rep, err := audit.Verify(ctx, st, opts); err != nil || rep.Pruned == 0 {
+	if rep, err := audit.Verify(ctx, st, opts); err != nil || rep.Pruned == 0 || rep.Keys != 3 {
 		t.Fatalf("the untouched, pruned log does not verify: %+v, %v", rep, err)
 	}
 	db, err := sql.Open("sqlite3", path)

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -53,8 +54,11 @@ func logErr(format string, args ...any) error {
 
 // Report is what a verification covered.
 type Report struct {
-	HashAlg     string
+	HashAlg string
+	// KeyID is the checkpoint key in force; Keys counts the log's keys
+	// (more than one after rotations, each checked by its rotation).
 	KeyID       string
+	Keys        int
 	Size        int64 // entries in the tree
 	Pending     int64 // committed entries not yet in the tree
 	Checkpoints int   // checkpoints verified
@@ -71,7 +75,7 @@ type Report struct {
 // reaches their sizes. It serves Verify and VerifyExport.
 type walker struct {
 	h    *Hasher
-	v    *Verifier
+	keys *KeySet
 	r    *compact.Range
 	cps  []Checkpoint // sorted by size; cps[next:] are still ahead
 	next int
@@ -100,13 +104,13 @@ type pruneAct struct {
 	detail PruneDetail
 }
 
-func newWalker(h *Hasher, v *Verifier, begin uint64, hashes [][]byte, cps []Checkpoint, witness *Checkpoint, rep *Report) (*walker, error) {
+func newWalker(h *Hasher, keys *KeySet, begin uint64, hashes [][]byte, cps []Checkpoint, witness *Checkpoint, rep *Report) (*walker, error) {
 	rf := &compact.RangeFactory{Hash: h.HashChildren}
 	r, err := rf.NewRange(0, begin, hashes)
 	if err != nil {
 		return nil, logErr("starting range: %v", err)
 	}
-	w := &walker{h: h, v: v, r: r, cps: cps, witness: witness, rep: rep, written: map[string]bool{}}
+	w := &walker{h: h, keys: keys, r: r, cps: cps, witness: witness, rep: rep, written: map[string]bool{}}
 	for w.next < len(cps) && cps[w.next].Size <= int64(begin) {
 		w.prev = cps[w.next].Size // before the range: checked by an earlier run
 		w.next++
@@ -261,7 +265,7 @@ func (w *walker) checkpoints() error {
 }
 
 func (w *walker) checkRoot(c Checkpoint, what string) error {
-	if err := VerifyCheckpoint(w.v, c); err != nil {
+	if err := w.keys.verify(c); err != nil {
 		return checkpointErr(c.Size, "%s: %v", what, err)
 	}
 	if n, err := ParseNote(c.Note); err != nil || n.Prev != c.Prev {
@@ -299,8 +303,12 @@ func (w *walker) finish() error {
 // VerifyOptions tune Verify.
 type VerifyOptions struct {
 	// PublicKey, when set, is the trusted checkpoint key (PKIX DER); else
-	// the key stored with the log is used.
-	PublicKey []byte
+	// the key stored with the log is used. PublicKeys are more trusted
+	// keys. Of a log whose key was rotated (Log.RotateKey), any one key
+	// of the chain is enough: the rotations, each signed by both keys,
+	// extend the trust to the others.
+	PublicKey  []byte
+	PublicKeys [][]byte
 	// Witness, when set, is a checkpoint kept outside the database (for
 	// instance by the provincial supervision platform); the log must
 	// contain the tree it signs. Without one, removing the newest entries
@@ -344,27 +352,29 @@ func Verify(ctx context.Context, st store.Store, opts VerifyOptions) (Report, er
 			return logErr("%v", err)
 		}
 		rep.HashAlg = state.HashAlg
-		pub := opts.PublicKey
-		if pub == nil {
-			k, err := a.Key(ctx, KeyName)
-			if fhir.CodeOf(err) == fhir.IssueNotFound && state.Size == 0 {
-				return nil // an empty, unused log
-			}
-			if err != nil {
-				return logErr("the checkpoint key: %v", err)
-			}
-			pub = k.PublicKey
+		trusted := opts.PublicKeys
+		if opts.PublicKey != nil {
+			trusted = append([][]byte{opts.PublicKey}, trusted...)
 		}
-		v, err := ParsePublicKey(pub)
+		if _, err := a.Key(ctx, KeyName); fhir.CodeOf(err) == fhir.IssueNotFound && state.Size == 0 {
+			return nil // an empty, unused log
+		} else if err != nil {
+			return logErr("the checkpoint key: %v", err)
+		}
+		keys, _, err := keySetTx(ctx, tx, trusted)
 		if err != nil {
-			return logErr("%v", err)
+			var ve *VerifyError
+			if errors.As(err, &ve) {
+				return err
+			}
+			return logErr("the checkpoint keys: %v", err)
 		}
-		rep.KeyID = v.KeyID
+		rep.KeyID, rep.Keys = keys.Current().KeyID, len(keys.Keys())
 		cps, err := loadCheckpoints(ctx, a)
 		if err != nil {
 			return err
 		}
-		w, err := newWalker(h, v, 0, nil, cps, opts.Witness, &rep)
+		w, err := newWalker(h, keys, 0, nil, cps, opts.Witness, &rep)
 		if err != nil {
 			return err
 		}

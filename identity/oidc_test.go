@@ -11,12 +11,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/yitong-health/yitong/audit"
 	"github.com/yitong-health/yitong/store"
 	"github.com/yitong-health/yitong/store/storetest"
 )
@@ -152,11 +154,11 @@ func TestIDTokens(t *testing.T) {
 		t.Fatalf("exchange with openid: %+v, %v", tok, err)
 	}
 	const iss = "https://yitong.example/fhir"
-	idt, err := signer.IDToken(iss, *tok.OpenID, c.Now())
+	idt, err := signer.IDToken(ctx, iss, *tok.OpenID, c.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	claims := verifyIDToken(t, signer.JWKS(), idt)
+	claims := verifyIDToken(t, jwksOf(t, signer), idt)
 	want := map[string]any{"iss": iss, "sub": a.ID, "aud": app.ID, "nonce": "n-0S6_WzA2Mj",
 		"fhirUser": iss + "/Patient/p7", "auth_time": float64(signedIn.Unix()),
 		"iat": float64(c.Now().Unix()), "exp": float64(c.Now().Add(AccessTTL).Unix())}
@@ -296,5 +298,112 @@ func TestIDTokenKeyConcurrentStart(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// jwksOf returns the signer's JWKS.
+func jwksOf(t *testing.T, s *IDTokenSigner) map[string]any {
+	t.Helper()
+	set, err := s.JWKS(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// kids lists the kids of a JWKS.
+func kids(set map[string]any) []string {
+	var out []string
+	for _, k := range set["keys"].([]map[string]string) {
+		out = append(out, k["kid"])
+	}
+	return out
+}
+
+// TestIDTokenKeyRotation rotates the id token key: an id token signed just
+// before still verifies with the JWKS (also another node's, once it has
+// reloaded), new id tokens carry the new kid, the rotation is audited, and
+// the old key leaves the JWKS after the overlap.
+func TestIDTokenKeyRotation(t *testing.T) {
+	_, c, st := newService(t)
+	kc := testCipher{key: []byte("0123456789abcdef")}
+	l, err := audit.Open(ctx, audit.Config{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := OpenIDTokenSigner(ctx, st, kc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := OpenIDTokenSigner(ctx, st, kc) // another node
+	if err != nil {
+		t.Fatal(err)
+	}
+	const iss = "https://yitong.example/fhir"
+	o := OpenID{Subject: "acc1", Audience: "app1"}
+	before, err := signer.IDToken(ctx, iss, o, c.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldKid := signer.KeyID()
+	newKid, err := signer.RotateKey(ctx, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if newKid == oldKid || signer.KeyID() != newKid {
+		t.Fatalf("kid %s after rotating from %s (returned %s)", signer.KeyID(), oldKid, newKid)
+	}
+	if got := kids(jwksOf(t, signer)); len(got) != 2 || got[0] != newKid || got[1] != oldKid {
+		t.Fatalf("JWKS kids after the rotation %v", got)
+	}
+	if claims := verifyIDToken(t, jwksOf(t, signer), before); claims["sub"] != "acc1" {
+		t.Errorf("claims %v", claims)
+	}
+	after, err := signer.IDToken(ctx, iss, o, c.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var header struct{ Kid string }
+	hb, _ := base64.RawURLEncoding.DecodeString(strings.Split(after, ".")[0])
+	if err := json.Unmarshal(hb, &header); err != nil || header.Kid != newKid {
+		t.Fatalf("new id token header %s: %v", hb, err)
+	}
+	verifyIDToken(t, jwksOf(t, signer), after)
+	// The other node follows (by itself within 30 seconds).
+	if err := other.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if other.KeyID() != newKid {
+		t.Errorf("the other node signs with %s", other.KeyID())
+	}
+	verifyIDToken(t, jwksOf(t, other), before)
+	verifyIDToken(t, jwksOf(t, other), after)
+	// Audited; the old private key is gone.
+	if err := l.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.View(ctx, func(tx store.Tx) error {
+		es, err := tx.Audit().Find(ctx, store.AuditQuery{Action: audit.ActionKeyRotate, Count: 5})
+		if err != nil || len(es) != 1 || !bytes.Contains(es[0].Body, []byte(newKid)) || !bytes.Contains(es[0].Body, []byte(oldKid)) {
+			return fmt.Errorf("rotation entries %d, %v", len(es), err)
+		}
+		k, err := tx.Audit().Key(ctx, IDTokenKeyName)
+		if err != nil {
+			return err
+		}
+		if pub, ok := mustPublic(k.PublicKey).(*rsa.PublicKey); !ok || thumbprint(pub) != newKid {
+			return errors.New("the stored id token key is not the new one")
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// After the overlap only the new key is published.
+	c.Add(IDTokenKeyOverlap + time.Second)
+	if err := signer.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := kids(jwksOf(t, signer)); len(got) != 1 || got[0] != newKid {
+		t.Fatalf("JWKS kids after the overlap %v", got)
 	}
 }

@@ -113,9 +113,15 @@ func (h *Handler) openIDConfiguration(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// jwks is the public key set that verifies id tokens.
+// jwks is the public key set that verifies id tokens: the key in force
+// and, for an overlap after a rotation, the keys before it.
 func (h *Handler) jwks(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, h.idt.JWKS())
+	set, err := h.idt.JWKS(r.Context())
+	if err != nil {
+		h.internal(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, set)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -271,7 +277,7 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 	if tok.OpenID != nil {
 		// The tokens are issued already; an id token that cannot be signed
 		// fails the answer rather than leave out what openid asked for.
-		idt, err := h.idt.IDToken(Issuer(r), *tok.OpenID, time.Now())
+		idt, err := h.idt.IDToken(r.Context(), Issuer(r), *tok.OpenID, time.Now())
 		if err != nil {
 			h.internal(w, err)
 			return

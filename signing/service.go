@@ -10,6 +10,7 @@
 package signing
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/rand"
@@ -19,6 +20,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/emmansun/gmsm/smx509"
@@ -51,10 +53,17 @@ type Options struct {
 
 // Service is the signing service.
 type Service struct {
-	opts   Options
-	alg    string
-	caCert *smx509.Certificate
-	caKey  crypto.Signer
+	opts Options
+	// ca is the CA in force; it changes when the CA is rotated (RotateCA,
+	// or another process's rotation found by syncCA).
+	ca atomic.Pointer[authority]
+}
+
+// authority is a loaded CA: its algorithm, certificate and key.
+type authority struct {
+	alg  string
+	cert *smx509.Certificate
+	key  crypto.Signer
 }
 
 // Refusals.
@@ -77,6 +86,7 @@ const (
 
 const (
 	kindCA      = "signing-ca"
+	kindRetired = "signing-ca-retired"
 	kindHolder  = "signing-cert"
 	kindRevoked = "signing-revoked"
 )
@@ -125,7 +135,10 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 			if err != nil {
 				return err
 			}
-			return errors.Join(tx.Records().Insert(ctx, store.Record{Kind: kindCA, Key: "ca", Value: b}), s.load(ca))
+			if err := tx.Records().Insert(ctx, store.Record{Kind: kindCA, Key: "ca", Value: b}); err != nil {
+				return err
+			}
+			return s.load(ca)
 		} else if err != nil {
 			return err
 		}
@@ -187,7 +200,7 @@ func (s *Service) load(ca caRecord) error {
 	if !ok {
 		return fmt.Errorf("signing: CA key %T cannot sign", key)
 	}
-	s.alg, s.caCert, s.caKey = ca.Algorithm, cert, signer
+	s.ca.Store(&authority{alg: ca.Algorithm, cert: cert, key: signer})
 	return nil
 }
 
@@ -200,11 +213,13 @@ func randomSerial() *big.Int {
 	return new(big.Int).SetBytes(b)
 }
 
-// CACertificate returns the CA certificate (DER).
-func (s *Service) CACertificate() []byte { return s.caCert.Raw }
+// CACertificate returns the certificate (DER) of the CA in force, as of
+// this process's last issue or revocation list (a rotation by another
+// process is seen then).
+func (s *Service) CACertificate() []byte { return s.ca.Load().cert.Raw }
 
 // Algorithm is the CA's algorithm.
-func (s *Service) Algorithm() string { return s.alg }
+func (s *Service) Algorithm() string { return s.ca.Load().alg }
 
 // act runs fn in a write transaction; a refusal from fn (one of the
 // package's errors) still commits, so a wrong PIN's count and the audit
@@ -240,7 +255,7 @@ func (s *Service) Issue(ctx context.Context, a identity.Account, pin string) (*s
 	if n := len([]rune(pin)); n < 6 || n > 32 {
 		return nil, ErrWeakPIN
 	}
-	key, err := newKey(s.alg)
+	key, err := newKey(s.ca.Load().alg)
 	if err != nil {
 		return nil, err
 	}
@@ -259,6 +274,10 @@ func (s *Service) Issue(ctx context.Context, a identity.Account, pin string) (*s
 	sk.Salt = salt
 	var cert *smx509.Certificate
 	err = s.act(ctx, func(tx store.Tx) (*audit.Entry, error) {
+		ca, err := s.syncCA(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
 		now := tx.Now()
 		tmpl := &smx509.Certificate{
 			SerialNumber: randomSerial(),
@@ -268,7 +287,7 @@ func (s *Service) Issue(ctx context.Context, a identity.Account, pin string) (*s
 			NotAfter:  now.Add(s.opts.CertValidity),
 			KeyUsage:  smx509.KeyUsageDigitalSignature | smx509.KeyUsageContentCommitment,
 		}
-		der, err := smx509.CreateCertificate(rand.Reader, tmpl, s.caCert, key.Public(), s.caKey)
+		der, err := smx509.CreateCertificate(rand.Reader, tmpl, ca.cert, key.Public(), ca.key)
 		if err != nil {
 			return nil, fmt.Errorf("signing: certificate: %w", err)
 		}
@@ -381,20 +400,55 @@ func (s *Service) Sign(ctx context.Context, a identity.Account, pin string, payl
 	return out, err
 }
 
+// retiredSkew is how much later than its CA's retirement a certificate's
+// validity may begin: the retirement time is the rotating node's clock
+// when its transaction began, and an issue on another node can commit
+// just before the rotation with a slightly later clock.
+const retiredSkew = 5 * time.Minute
+
 // Verify checks that sig is a signature of payload by a certificate the
-// CA issued, valid at the signing time at, and not revoked now.
+// CA issued, valid at the signing time at, and not revoked now. The
+// issuer may be the CA in force or a retired one (RotateCA); a retired
+// CA's certificate must not be valid from later than its retirement
+// (give or take retiredSkew). Revocations are honoured whichever CA
+// issued the certificate.
 func (s *Service) Verify(ctx context.Context, payload []byte, sig Signature, at time.Time) (*smx509.Certificate, error) {
 	cert, err := smx509.ParseCertificate(sig.CertDER)
 	if err != nil {
 		return nil, fmt.Errorf("%w: the certificate cannot be read", ErrInvalid)
 	}
-	if err := cert.CheckSignatureFrom(s.caCert); err != nil {
-		return nil, fmt.Errorf("%w: the certificate is not the platform CA's", ErrInvalid)
-	}
 	if at.Before(cert.NotBefore) || at.After(cert.NotAfter) {
 		return nil, fmt.Errorf("%w: the certificate was not valid at the signing time", ErrInvalid)
 	}
 	err = s.opts.Store.View(ctx, func(tx store.Tx) error {
+		var ca caRecord
+		if err := getJSON(ctx, tx, kindCA, "ca", &ca); err != nil {
+			return err
+		}
+		issued := false
+		if c, err := smx509.ParseCertificate(ca.CertDER); err != nil {
+			return fmt.Errorf("signing: CA certificate: %w", err)
+		} else if cert.CheckSignatureFrom(c) == nil {
+			issued = true
+		}
+		if !issued {
+			retired, err := retiredCAs(ctx, tx)
+			if err != nil {
+				return err
+			}
+			for _, r := range retired {
+				if cert.CheckSignatureFrom(r.Certificate) == nil {
+					if cert.NotBefore.After(r.Retired.Add(retiredSkew)) {
+						return fmt.Errorf("%w: the certificate's validity begins after its CA was retired", ErrInvalid)
+					}
+					issued = true
+					break
+				}
+			}
+		}
+		if !issued {
+			return fmt.Errorf("%w: the certificate is not the platform CA's", ErrInvalid)
+		}
 		_, err := tx.Records().Get(ctx, kindRevoked, serialText(cert.SerialNumber))
 		if err == nil {
 			return ErrRevoked
@@ -411,6 +465,130 @@ func (s *Service) Verify(ctx context.Context, payload []byte, sig Signature, at 
 		return nil, ErrInvalid
 	}
 	return cert, nil
+}
+
+// RetiredCA is a CA that RotateCA replaced: its certificate, when it was
+// retired, and the last revocation list it signed then (DER). Its private
+// key is not kept.
+type RetiredCA struct {
+	Certificate *smx509.Certificate
+	Retired     time.Time
+	FinalCRL    []byte
+}
+
+type retiredRecord struct {
+	Algorithm string    `json:"algorithm"`
+	CertDER   []byte    `json:"cert"`
+	Retired   time.Time `json:"retired"`
+	FinalCRL  []byte    `json:"finalCrl"`
+}
+
+// retiredCAs returns the retired CAs, oldest first.
+func retiredCAs(ctx context.Context, tx store.Tx) ([]RetiredCA, error) {
+	var out []RetiredCA
+	for after := ""; ; {
+		recs, err := tx.Records().List(ctx, kindRetired, after, 100)
+		if err != nil || len(recs) == 0 {
+			return out, err
+		}
+		for _, r := range recs {
+			var rr retiredRecord
+			if err := json.Unmarshal(r.Value, &rr); err != nil {
+				return nil, fmt.Errorf("signing: retired CA %s: %w", r.Key, err)
+			}
+			c, err := smx509.ParseCertificate(rr.CertDER)
+			if err != nil {
+				return nil, fmt.Errorf("signing: retired CA %s: %w", r.Key, err)
+			}
+			out = append(out, RetiredCA{Certificate: c, Retired: rr.Retired, FinalCRL: rr.FinalCRL})
+		}
+		after = recs[len(recs)-1].Key
+	}
+}
+
+// RetiredCAs returns the CAs RotateCA replaced, oldest first.
+func (s *Service) RetiredCAs(ctx context.Context) ([]RetiredCA, error) {
+	var out []RetiredCA
+	err := s.opts.Store.View(ctx, func(tx store.Tx) error {
+		var err error
+		out, err = retiredCAs(ctx, tx)
+		return err
+	})
+	return out, err
+}
+
+// syncCA returns the CA in force in tx: the loaded one unless another
+// process rotated it since, in which case the stored CA is loaded.
+func (s *Service) syncCA(ctx context.Context, tx store.Tx) (*authority, error) {
+	var ca caRecord
+	if err := getJSON(ctx, tx, kindCA, "ca", &ca); err != nil {
+		return nil, err
+	}
+	if cur := s.ca.Load(); bytes.Equal(cur.cert.Raw, ca.CertDER) {
+		return cur, nil
+	}
+	if err := s.load(ca); err != nil {
+		return nil, err
+	}
+	return s.ca.Load(), nil
+}
+
+// RotateCA replaces the CA by a new key pair (of the configured
+// Algorithm) and self-signed certificate, which issues every certificate
+// from now on, in one audited transaction (ActionKeyRotate). The retired
+// CA signs a last revocation list, valid until every certificate it can
+// have issued has expired, and is kept (certificate, retirement time and
+// that list) so that Verify still accepts signatures by the certificates
+// it issued; its private key is deleted. Holders keep their certificates.
+func (s *Service) RotateCA(ctx context.Context) (*smx509.Certificate, error) {
+	var cert *smx509.Certificate
+	err := s.act(ctx, func(tx store.Tx) (*audit.Entry, error) {
+		old, err := s.syncCA(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		now := tx.Now()
+		crl, err := s.crlTx(ctx, tx, old, now.Add(s.opts.CertValidity))
+		if err != nil {
+			return nil, err
+		}
+		oldSerial := serialText(old.cert.SerialNumber)
+		if err := putJSON(ctx, tx, kindRetired, fmt.Sprintf("%020d-%s", now.UnixMicro(), oldSerial),
+			retiredRecord{Algorithm: old.alg, CertDER: old.cert.Raw, Retired: now, FinalCRL: crl}); err != nil {
+			return nil, err
+		}
+		rec, err := s.newCA(now)
+		if err != nil {
+			return nil, err
+		}
+		if err := putJSON(ctx, tx, kindCA, "ca", &rec); err != nil {
+			return nil, err
+		}
+		if cert, err = smx509.ParseCertificate(rec.CertDER); err != nil {
+			return nil, err
+		}
+		return &audit.Entry{Action: audit.ActionKeyRotate, Detail: fmt.Sprintf("signing CA %s retired; CA %s (%s) in force", oldSerial, serialText(cert.SerialNumber), rec.Algorithm)}, nil
+	})
+	if err != nil {
+		// The transaction may have loaded nothing new; the store says
+		// which CA is in force.
+		if lerr := s.reload(ctx); lerr != nil {
+			return nil, errors.Join(err, lerr)
+		}
+		return nil, err
+	}
+	if err := s.reload(ctx); err != nil {
+		return nil, err
+	}
+	return cert, nil
+}
+
+// reload loads the stored CA.
+func (s *Service) reload(ctx context.Context) error {
+	return s.opts.Store.View(ctx, func(tx store.Tx) error {
+		_, err := s.syncCA(ctx, tx)
+		return err
+	})
 }
 
 // Revoke revokes the holder's certificate (a practitioner leaves, a
@@ -431,38 +609,52 @@ func (s *Service) Revoke(ctx context.Context, accountID, reason string) error {
 }
 
 // CRL returns the current certificate revocation list, signed by the CA
-// (DER), valid for a day.
+// in force (DER), valid for a day. It lists every revoked certificate,
+// also those of retired CAs (RotateCA): serial numbers are random 127-bit
+// numbers, unique across the platform's CAs.
 func (s *Service) CRL(ctx context.Context) ([]byte, error) {
-	var entries []smx509.RevocationListEntry
-	now := time.Now().UTC()
+	var out []byte
 	err := s.opts.Store.View(ctx, func(tx store.Tx) error {
-		now = tx.Now()
-		after := ""
-		for {
-			recs, err := tx.Records().List(ctx, kindRevoked, after, 500)
-			if err != nil || len(recs) == 0 {
-				return err
-			}
-			for _, r := range recs {
-				var rv revocation
-				if err := json.Unmarshal(r.Value, &rv); err != nil {
-					return err
-				}
-				n, ok := new(big.Int).SetString(r.Key, 16)
-				if !ok {
-					return fmt.Errorf("signing: bad serial %q", r.Key)
-				}
-				entries = append(entries, smx509.RevocationListEntry{SerialNumber: n, RevocationTime: rv.At})
-			}
-			after = recs[len(recs)-1].Key
+		ca, err := s.syncCA(ctx, tx)
+		if err != nil {
+			return err
 		}
+		out, err = s.crlTx(ctx, tx, ca, tx.Now().Add(24*time.Hour))
+		return err
 	})
-	if err != nil {
-		return nil, err
+	return out, err
+}
+
+// crlTx signs with ca the revocation list of every revocation in tx,
+// valid until next.
+func (s *Service) crlTx(ctx context.Context, tx store.Tx, ca *authority, next time.Time) ([]byte, error) {
+	var entries []smx509.RevocationListEntry
+	now := tx.Now()
+	after := ""
+	for {
+		recs, err := tx.Records().List(ctx, kindRevoked, after, 500)
+		if err != nil {
+			return nil, err
+		}
+		if len(recs) == 0 {
+			break
+		}
+		for _, r := range recs {
+			var rv revocation
+			if err := json.Unmarshal(r.Value, &rv); err != nil {
+				return nil, err
+			}
+			n, ok := new(big.Int).SetString(r.Key, 16)
+			if !ok {
+				return nil, fmt.Errorf("signing: bad serial %q", r.Key)
+			}
+			entries = append(entries, smx509.RevocationListEntry{SerialNumber: n, RevocationTime: rv.At})
+		}
+		after = recs[len(recs)-1].Key
 	}
-	tmpl := &smx509.RevocationList{Number: big.NewInt(now.Unix()), ThisUpdate: now, NextUpdate: now.Add(24 * time.Hour),
+	tmpl := &smx509.RevocationList{Number: big.NewInt(now.UnixMicro()), ThisUpdate: now, NextUpdate: next,
 		RevokedCertificateEntries: entries}
-	return smx509.CreateRevocationList(rand.Reader, tmpl, s.caCert, s.caKey)
+	return smx509.CreateRevocationList(rand.Reader, tmpl, ca.cert, ca.key)
 }
 
 func getJSON(ctx context.Context, tx store.Tx, kind, key string, v any) error {
@@ -484,7 +676,9 @@ func putJSON(ctx context.Context, tx store.Tx, kind, key string, v any) error {
 // RotateMasterKey re-encrypts under next, in one transaction, every key
 // the master key protects: the CA's private key, the audit checkpoint key
 // and the OpenID Connect id token key. After it commits only next opens
-// them.
+// them. Keys retired by a rotation (RotateCA, audit.Log.RotateKey,
+// identity.IDTokenSigner.RotateKey) keep no private half: there is
+// nothing of them to re-encrypt.
 func RotateMasterKey(ctx context.Context, st store.Store, current, next []byte) error {
 	cur, err := NewMasterCipher(current)
 	if err != nil {

@@ -3,9 +3,11 @@ package signing
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 	"github.com/emmansun/gmsm/sm4"
 	"github.com/emmansun/gmsm/smx509"
 
+	"github.com/yitong-health/yitong/audit"
 	"github.com/yitong-health/yitong/identity"
 	"github.com/yitong-health/yitong/store"
 	"github.com/yitong-health/yitong/store/storetest"
@@ -126,7 +129,7 @@ func TestSignAndVerify(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := crl.CheckSignatureFrom(s.caCert); err != nil {
+			if err := crl.CheckSignatureFrom(s.ca.Load().cert); err != nil {
 				t.Errorf("CRL signature: %v", err)
 			}
 			if len(crl.RevokedCertificateEntries) != 1 || crl.RevokedCertificateEntries[0].SerialNumber.Cmp(cert.SerialNumber) != 0 {
@@ -257,5 +260,160 @@ func TestRotateMasterKey(t *testing.T) {
 	}
 	if idt2.KeyID() != idt.KeyID() {
 		t.Error("rotation changed the id token key")
+	}
+}
+
+// TestRotateCA rotates the CA while a holder keeps a certificate of the
+// old one: the holder's signatures still verify (also in another process
+// that loaded the old CA), until the certificate is revoked; new
+// certificates come from the new CA, which OpenSSL accepts as their
+// issuer, and the rotation is audited.
+func TestRotateCA(t *testing.T) {
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Fatal("openssl is needed for this test (Debian's openssl package)")
+	}
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			st := b.Open(t, nil)
+			l, err := audit.Open(ctx, audit.Config{Store: st})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := Open(ctx, Options{Store: st, Audit: l, MasterKey: master})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s2 := open(t, st, AlgSM2, master) // another node, started before the rotation
+			oldCA := s.CACertificate()
+			a := doctor("r1")
+			if _, err := s.Issue(ctx, a, "112233"); err != nil {
+				t.Fatal(err)
+			}
+			payload := []byte(`{"resourceType":"MedicationRequest","id":"rx-rot"}`)
+			sig, err := s.Sign(ctx, a, "112233", payload, "MedicationRequest/rx-rot")
+			if err != nil {
+				t.Fatal(err)
+			}
+			retiring := s.ca.Load() // the test keeps the key the rotation deletes
+			newCA, err := s.RotateCA(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Equal(newCA.Raw, oldCA) || !bytes.Equal(s.CACertificate(), newCA.Raw) {
+				t.Fatal("the CA in force did not change")
+			}
+			// The holder keeps the old CA's certificate and signs with it.
+			sig2, err := s.Sign(ctx, a, "112233", payload, "MedicationRequest/rx-rot")
+			if err != nil || !bytes.Equal(sig2.CertDER, sig.CertDER) {
+				t.Fatalf("sign after the rotation: %v", err)
+			}
+			for _, svc := range []*Service{s, s2} {
+				if _, err := svc.Verify(ctx, payload, sig, time.Now()); err != nil {
+					t.Fatalf("a signature by the old CA's certificate: %v", err)
+				}
+			}
+			// The other node issues from the new CA.
+			bDoc := doctor("r2")
+			certB, err := s2.Issue(ctx, bDoc, "445566")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := certB.CheckSignatureFrom(newCA); err != nil {
+				t.Fatalf("a new certificate not issued by the new CA: %v", err)
+			}
+			if !bytes.Equal(s2.CACertificate(), newCA.Raw) {
+				t.Error("the other node still serves the old CA")
+			}
+			sigB, err := s2.Sign(ctx, bDoc, "445566", payload, "MedicationRequest/rx-rot")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Verify(ctx, payload, sigB, time.Now()); err != nil {
+				t.Fatalf("a signature by the new CA's certificate: %v", err)
+			}
+			dir := t.TempDir()
+			for name, der := range map[string][]byte{"new-ca.pem": newCA.Raw, "old-ca.pem": oldCA, "cert.pem": certB.Raw} {
+				typ := "CERTIFICATE"
+				if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			run := func(ca string) (string, error) {
+				cmd := exec.Command(openssl, "verify", "-vfyopt", "distid:1234567812345678", "-CAfile", ca, "cert.pem")
+				cmd.Dir = dir
+				out, err := cmd.CombinedOutput()
+				return string(out), err
+			}
+			if out, err := run("new-ca.pem"); err != nil {
+				t.Errorf("openssl verify against the new CA: %v\n%s", err, out)
+			}
+			if out, err := run("old-ca.pem"); err == nil {
+				t.Errorf("openssl accepts the new certificate from the old CA:\n%s", out)
+			}
+			// A certificate the retired key issues after its retirement
+			// (a stolen key) is refused.
+			forgedKey, err := newKey(AlgSM2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tmpl := &smx509.Certificate{SerialNumber: randomSerial(), Subject: certB.Subject,
+				NotBefore: time.Now().Add(retiredSkew + time.Minute), NotAfter: time.Now().Add(time.Hour), KeyUsage: smx509.KeyUsageDigitalSignature}
+			forgedDER, err := smx509.CreateCertificate(rand.Reader, tmpl, retiring.cert, forgedKey.Public(), retiring.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			forgedSig, err := signWith(forgedKey, payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Verify(ctx, payload, Signature{Value: forgedSig, CertDER: forgedDER}, time.Now().Add(retiredSkew+2*time.Minute)); !errors.Is(err, ErrInvalid) {
+				t.Errorf("a certificate issued by the retired CA after its retirement: %v", err)
+			}
+			// The retired CA is kept without its key, with a last CRL.
+			retired, err := s.RetiredCAs(ctx)
+			if err != nil || len(retired) != 1 || !bytes.Equal(retired[0].Certificate.Raw, oldCA) {
+				t.Fatalf("retired CAs %+v, %v", retired, err)
+			}
+			crl, err := smx509.ParseRevocationList(retired[0].FinalCRL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := crl.CheckSignatureFrom(retired[0].Certificate); err != nil || crl.NextUpdate.Before(time.Now().Add(365*24*time.Hour)) {
+				t.Errorf("final CRL of the old CA: next update %s, %v", crl.NextUpdate, err)
+			}
+			// Revoking the old CA's certificate is honoured, and the
+			// current CRL lists it.
+			if err := s.Revoke(ctx, a.ID, "key lost"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s2.Verify(ctx, payload, sig, time.Now()); !errors.Is(err, ErrRevoked) {
+				t.Errorf("a revoked certificate of the old CA verifies: %v", err)
+			}
+			der, err := s.CRL(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if crl, err := smx509.ParseRevocationList(der); err != nil || crl.CheckSignatureFrom(newCA) != nil || len(crl.RevokedCertificateEntries) != 1 {
+				t.Errorf("current CRL: %v", err)
+			}
+			// The rotation is audited, and nothing opens the old CA's key.
+			if err := l.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.View(ctx, func(tx store.Tx) error {
+				es, err := tx.Audit().Find(ctx, store.AuditQuery{Action: audit.ActionKeyRotate, Count: 5})
+				if err != nil || len(es) != 1 || !bytes.Contains(es[0].Body, []byte(serialText(newCA.SerialNumber))) {
+					return fmt.Errorf("rotation entries %d, %v", len(es), err)
+				}
+				recs, err := tx.Records().List(ctx, kindRetired, "", 10)
+				if err != nil || len(recs) != 1 || bytes.Contains(recs[0].Value, []byte(`"key"`)) {
+					return fmt.Errorf("retired record %v, %v", recs, err)
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

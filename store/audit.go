@@ -149,4 +149,8 @@ type AuditTx interface {
 	// its encrypted form (the public key and algorithm stay); not-found if
 	// there is no such key.
 	SealKey(ctx context.Context, name string, sealed []byte) error
+	// DeleteKey removes the key named name (a key rotated out: its
+	// private half is no longer needed); not-found if there is no such
+	// key.
+	DeleteKey(ctx context.Context, name string) error
 }

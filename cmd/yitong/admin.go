@@ -29,6 +29,7 @@ func (c *adminCmd) Run(ctx context.Context, args []string) error {
 	subs := map[string]func(context.Context, []string) error{
 		"bootstrap":         c.bootstrap,
 		"rotate-master-key": c.rotateMasterKey,
+		"rotate-key":        c.rotateKey,
 		"account":           func(ctx context.Context, args []string) error { return c.group(ctx, "account", args, c.accountCreate) },
 		"client":            func(ctx context.Context, args []string) error { return c.group(ctx, "client", args, c.clientCreate) },
 	}
@@ -223,4 +224,51 @@ func (c *adminCmd) rotateMasterKey(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.stdout, "master key rotated: %s\n", filepath.Join(data, "master.key"))
 		return syncDir(data)
 	})
+}
+
+// rotateKey issues a new key pair for one of the platform's keys: the
+// audit checkpoint key, the signing CA or the OpenID Connect id token key.
+// Each rotation is audited as the operator's; what is kept of the old key
+// is described in docs/SECURITY.md.
+func (c *adminCmd) rotateKey(ctx context.Context, args []string) error {
+	one := func(name string, fn func(ctx context.Context, p *platform) error) func(context.Context, []string) error {
+		return func(ctx context.Context, args []string) error {
+			fs := flag.NewFlagSet("admin rotate-key "+name, flag.ContinueOnError)
+			fs.SetOutput(c.stderr)
+			return c.withIdentity(ctx, fs, args, fn)
+		}
+	}
+	return dispatch(ctx, c.stderr, "admin rotate-key", "KEY", map[string]func(context.Context, []string) error{
+		"audit": one("audit", func(ctx context.Context, p *platform) error {
+			old := p.audit.PublicKey().KeyID
+			if _, err := p.audit.RotateKey(ctx); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.stdout, "audit checkpoint key rotated: %s retired, %s in force\n", old, p.audit.PublicKey().KeyID)
+			return nil
+		}),
+		"ca": one("ca", func(ctx context.Context, p *platform) error {
+			if err := p.openSigning(ctx, p.svc.Store(), p.data); err != nil {
+				return err
+			}
+			cert, err := p.sign.RotateCA(ctx)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.stdout, "signing CA rotated: serial %s in force until %s\n", strings.ToUpper(cert.SerialNumber.Text(16)), cert.NotAfter.Format("2006-01-02"))
+			return nil
+		}),
+		"oidc": one("oidc", func(ctx context.Context, p *platform) error {
+			if err := p.openSigning(ctx, p.svc.Store(), p.data); err != nil {
+				return err
+			}
+			old := p.idt.KeyID()
+			kid, err := p.idt.RotateKey(ctx, p.audit)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.stdout, "id token key rotated: %s in force; %s stays in the JWKS for %s\n", kid, old, identity.IDTokenKeyOverlap)
+			return nil
+		}),
+	}, args)
 }

@@ -101,3 +101,100 @@ func TestAdminCommands(t *testing.T) {
 		t.Errorf("the next key file is still there: %v", err)
 	}
 }
+
+// TestRotateKeyCommands rotates the audit checkpoint key, the signing CA
+// and the id token key from the command line: each is audited, the log
+// verifies with the key before the rotation (alone, and in the bundle
+// 'audit key --all' prints), and a master key rotation afterwards still
+// opens every key.
+func TestRotateKeyCommands(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	t.Setenv("YITONG_MASTER_KEY", "")
+	cmd := func(args ...string) (string, error) {
+		var out, errOut bytes.Buffer
+		err := run(ctx, args, &out, &errOut)
+		return out.String() + errOut.String(), err
+	}
+	if out, err := cmd("admin", "bootstrap", "--org-name", "示范市卫健委", "--data", data); err != nil {
+		t.Fatalf("bootstrap: %v\n%s", err, out)
+	}
+	first, err := cmd("audit", "key", "--data", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstFile := filepath.Join(data, "first.pem")
+	if err := os.WriteFile(firstFile, []byte(first), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	openSigning := func() *platform {
+		t.Helper()
+		st, err := sqlite.Open(ctx, filepath.Join(data, "yitong.db"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := openPlatform(ctx, st, nil, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			p.Close()
+			if err := st.Close(); err != nil {
+				t.Error(err)
+			}
+		})
+		if err := p.openSigning(ctx, st, data); err != nil {
+			t.Fatalf("open signing: %v", err)
+		}
+		return p
+	}
+	before := openSigning()
+	oldCA, oldKid := before.sign.CACertificate(), before.idt.KeyID()
+
+	for _, c := range []struct{ key, want string }{
+		{"audit", "audit checkpoint key rotated: "},
+		{"ca", "signing CA rotated: serial "},
+		{"oidc", "id token key rotated: "},
+		{"audit", "audit checkpoint key rotated: "},
+	} {
+		if out, err := cmd("admin", "rotate-key", c.key, "--data", data); err != nil || !strings.HasPrefix(out, c.want) {
+			t.Fatalf("rotate-key %s: %v\n%s", c.key, err, out)
+		}
+	}
+	if out, err := cmd("admin", "rotate-key", "tls", "--data", data); err == nil {
+		t.Errorf("rotate-key of an unknown key:\n%s", out)
+	}
+	bundle, err := cmd("audit", "key", "--all", "--data", data)
+	if err != nil || strings.Count(bundle, "BEGIN PUBLIC KEY") != 3 || !strings.Contains(bundle, "Retired: ") {
+		t.Fatalf("key --all: %v\n%s", err, bundle)
+	}
+	bundleFile := filepath.Join(data, "bundle.pem")
+	if err := os.WriteFile(bundleFile, []byte(bundle), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	export := filepath.Join(data, "export.ndjson")
+	if out, err := cmd("audit", "export", "--data", data, "--out", export); err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	for _, k := range []string{firstFile, bundleFile} {
+		if out, err := cmd("audit", "verify", "--data", data, "--public-key", k); err != nil || !strings.HasPrefix(out, "OK: ") || !strings.Contains(out, "(3 in the chain)") {
+			t.Fatalf("verify with %s: %v\n%s", k, err, out)
+		}
+		if out, err := cmd("audit", "verify", "--export", export, "--public-key", k); err != nil || !strings.HasPrefix(out, "OK: ") {
+			t.Fatalf("verify --export with %s: %v\n%s", k, err, out)
+		}
+	}
+	if out, err := cmd("admin", "rotate-master-key", "--data", data); err != nil {
+		t.Fatalf("rotate-master-key: %v\n%s", err, out)
+	}
+	after := openSigning()
+	if bytes.Equal(after.sign.CACertificate(), oldCA) || after.idt.KeyID() == oldKid {
+		t.Error("the CA or the id token key did not change")
+	}
+	if retired, err := after.sign.RetiredCAs(ctx); err != nil || len(retired) != 1 || !bytes.Equal(retired[0].Certificate.Raw, oldCA) {
+		t.Errorf("retired CAs %v, %v", retired, err)
+	}
+	if out, err := cmd("audit", "verify", "--data", data); err != nil || !strings.HasPrefix(out, "OK: ") {
+		t.Fatalf("verify after everything: %v\n%s", err, out)
+	}
+}

@@ -75,16 +75,28 @@ func closeStore(st store.Store, err *error) {
 	}
 }
 
-// readKey reads a public key file, PEM ("PUBLIC KEY") or DER.
-func readKey(path string) ([]byte, error) {
+// readKeys reads a public key file: DER, or PEM with one or more
+// "PUBLIC KEY" blocks (a bundle, as 'yitong audit key --all' prints).
+func readKeys(path string) ([][]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	if p, _ := pem.Decode(b); p != nil {
-		return p.Bytes, nil
+	var out [][]byte
+	for rest := b; ; {
+		p, r := pem.Decode(rest)
+		if p == nil {
+			break
+		}
+		if p.Type != "PUBLIC KEY" {
+			return nil, fmt.Errorf("%s: a %q block where a PUBLIC KEY was expected", path, p.Type)
+		}
+		out, rest = append(out, p.Bytes), r
 	}
-	return b, nil
+	if len(out) == 0 {
+		out = [][]byte{b}
+	}
+	return out, nil
 }
 
 // verify checks the whole log (or, with --export, an export offline) and
@@ -92,11 +104,11 @@ func readKey(path string) ([]byte, error) {
 func (c *auditCmd) verify(ctx context.Context, args []string) (err error) {
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	keyFile := fs.String("public-key", "", "trusted checkpoint key (PEM or DER); required with --export, else the key stored with the log")
+	keyFile := fs.String("public-key", "", "trusted checkpoint key (DER, or PEM with one or more keys); required with --export, else the key stored with the log")
 	witnessFile := fs.String("witness", "", "a checkpoint kept outside the platform (from 'yitong audit checkpoint --out'); the log must contain its tree")
 	exportFile := fs.String("export", "", "verify this export offline instead of a database")
 	var witness *audit.Checkpoint
-	var key []byte
+	var keys [][]byte
 	load := func() error {
 		if *witnessFile != "" {
 			b, err := os.ReadFile(*witnessFile)
@@ -111,7 +123,7 @@ func (c *auditCmd) verify(ctx context.Context, args []string) (err error) {
 		}
 		if *keyFile != "" {
 			var err error
-			if key, err = readKey(*keyFile); err != nil {
+			if keys, err = readKeys(*keyFile); err != nil {
 				return err
 			}
 		}
@@ -124,7 +136,7 @@ func (c *auditCmd) verify(ctx context.Context, args []string) (err error) {
 		if err := load(); err != nil {
 			return err
 		}
-		if key == nil {
+		if keys == nil {
 			return errors.New("audit verify --export needs --public-key: an export is only as trustworthy as the key it is checked with")
 		}
 		f, err := os.Open(*exportFile)
@@ -132,13 +144,13 @@ func (c *auditCmd) verify(ctx context.Context, args []string) (err error) {
 			return err
 		}
 		defer f.Close()
-		rep, err := audit.VerifyExport(f, key, witness)
+		rep, err := audit.VerifyExportKeys(f, keys, witness)
 		if err != nil {
 			fmt.Fprintf(c.stdout, "FAILED: %v\n", err)
 			return exitCode(1)
 		}
-		fmt.Fprintf(c.stdout, "OK: entries %d-%d, %d checkpoints (latest %d), %d entries after the last checkpoint, hash %s, key %s, %.2fs\n",
-			rep.Begin, rep.Size, rep.Checkpoints, rep.Latest, rep.Unproven, rep.HashAlg, rep.KeyID, rep.Elapsed.Seconds())
+		fmt.Fprintf(c.stdout, "OK: entries %d-%d, %d checkpoints (latest %d), %d entries after the last checkpoint, hash %s, key %s (%d in the chain), %.2fs\n",
+			rep.Begin, rep.Size, rep.Checkpoints, rep.Latest, rep.Unproven, rep.HashAlg, rep.KeyID, rep.Keys, rep.Elapsed.Seconds())
 		return nil
 	}
 	st, err := c.openStore(ctx, fs, args)
@@ -149,7 +161,7 @@ func (c *auditCmd) verify(ctx context.Context, args []string) (err error) {
 	if err := load(); err != nil {
 		return err
 	}
-	rep, err := audit.Verify(ctx, st, audit.VerifyOptions{PublicKey: key, Witness: witness})
+	rep, err := audit.Verify(ctx, st, audit.VerifyOptions{PublicKeys: keys, Witness: witness})
 	var ve *audit.VerifyError
 	if errors.As(err, &ve) {
 		fmt.Fprintf(c.stdout, "FAILED: %v\n", err)
@@ -158,8 +170,8 @@ func (c *auditCmd) verify(ctx context.Context, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "OK: %d entries (%d pruned, proven by their leaf hashes), %d checkpoints (latest %d), %d pending, %d resource versions matched to their entries, hash %s, key %s, %.2fs\n",
-		rep.Size, rep.Pruned, rep.Checkpoints, rep.Latest, rep.Pending, rep.Versions, rep.HashAlg, rep.KeyID, rep.Elapsed.Seconds())
+	fmt.Fprintf(c.stdout, "OK: %d entries (%d pruned, proven by their leaf hashes), %d checkpoints (latest %d), %d pending, %d resource versions matched to their entries, hash %s, key %s (%d in the chain), %.2fs\n",
+		rep.Size, rep.Pruned, rep.Checkpoints, rep.Latest, rep.Pending, rep.Versions, rep.HashAlg, rep.KeyID, rep.Keys, rep.Elapsed.Seconds())
 	return nil
 }
 
@@ -233,10 +245,13 @@ func (c *auditCmd) export(ctx context.Context, args []string) (err error) {
 	return nil
 }
 
-// key prints the checkpoint key's public half (PEM).
+// key prints the checkpoint key's public half (PEM); with --all every key
+// of the log, oldest first, each with its key id and the checkpoints it
+// signed in PEM headers (a bundle 'audit verify --public-key' reads).
 func (c *auditCmd) key(ctx context.Context, args []string) (err error) {
 	fs := flag.NewFlagSet("audit key", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
+	all := fs.Bool("all", false, "print every key of the log, retired ones too, oldest first")
 	st, data, err := openFlagged(ctx, fs, args, true)
 	if err != nil {
 		return err
@@ -246,7 +261,29 @@ func (c *auditCmd) key(ctx context.Context, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	return pem.Encode(c.stdout, &pem.Block{Type: "PUBLIC KEY", Bytes: l.PublicKey().PublicKeyDER})
+	if !*all {
+		return pem.Encode(c.stdout, &pem.Block{Type: "PUBLIC KEY", Bytes: l.PublicKey().PublicKeyDER})
+	}
+	ks, err := audit.LoadKeySet(ctx, st)
+	if err != nil {
+		return err
+	}
+	for _, k := range ks.Keys() {
+		h := map[string]string{"Key-Id": k.KeyID, "Algorithm": k.Algorithm()}
+		if k.Current() {
+			h["Checkpoints"] = fmt.Sprintf("%d-", k.First)
+		} else {
+			h["Checkpoints"] = fmt.Sprintf("%d-%d", k.First, k.Last)
+			h["Retired"] = k.Until.UTC().Format(time.RFC3339)
+		}
+		if !k.From.IsZero() {
+			h["In-Force-From"] = k.From.UTC().Format(time.RFC3339)
+		}
+		if err := pem.Encode(c.stdout, &pem.Block{Type: "PUBLIC KEY", Headers: h, Bytes: k.PublicKeyDER}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // shanghai is where the command line shows times.

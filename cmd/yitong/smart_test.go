@@ -243,6 +243,28 @@ func TestOpenIDConnectIDTokens(t *testing.T) {
 		t.Errorf("refreshed id token claims: %v", c2)
 	}
 
+	// A rotation of the id token key: the id token signed before it still
+	// verifies with the published JWKS, and the next one carries the new
+	// kid.
+	oldKid := s.p.idt.KeyID()
+	newKid, err := s.p.idt.RotateKey(ctx, s.p.audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := verifyIDToken(t, s, tok2["id_token"].(string)); c["sub"] != acct.ID {
+		t.Errorf("the id token signed before the rotation: %v", c)
+	}
+	st, tok5 := app.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok2["refresh_token"].(string)}})
+	if st != 200 {
+		t.Fatalf("refresh after the rotation: %d %v", st, tok5)
+	}
+	var header struct{ Kid string }
+	hb, _ := base64.RawURLEncoding.DecodeString(strings.Split(tok5["id_token"].(string), ".")[0])
+	if err := json.Unmarshal(hb, &header); err != nil || header.Kid != newKid || newKid == oldKid {
+		t.Errorf("id token header after the rotation %s (old kid %s, new %s): %v", hb, oldKid, newKid, err)
+	}
+	verifyIDToken(t, s, tok5["id_token"].(string))
+
 	// Without openid: no id token, also on refresh.
 	loc, _ = app.consent(s.browser, app.authorize("launch/patient fhirUser offline_access patient/*.rs", url.Values{"nonce": {"n-2"}}), url.Values{"launch_patient": {me}})
 	st, tok3 := app.exchange(loc)

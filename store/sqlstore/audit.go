@@ -492,3 +492,18 @@ func (a auditTx) SealKey(ctx context.Context, name string, sealed []byte) error 
 	}
 	return nil
 }
+
+func (a auditTx) DeleteKey(ctx context.Context, name string) error {
+	res, err := a.t.exec(ctx, `DELETE FROM platform_keys WHERE name = ?`, name)
+	if err != nil {
+		return fmt.Errorf("platform key: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("platform key: %w", err)
+	}
+	if n == 0 {
+		return fhir.Errorf(fhir.IssueNotFound, "platform key %q does not exist", name)
+	}
+	return nil
+}
