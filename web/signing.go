@@ -110,6 +110,27 @@ func (h *Handler) caCertificate(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: h.cfg.Signing.CACertificate()}))
 }
 
+// caBundle serves every CA certificate whose certificates may still be in
+// use (PEM): the current CA first, then the CAs retired by rotation, whose
+// certificates verify until they expire or are revoked.
+func (h *Handler) caBundle(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.Signing == nil {
+		http.NotFound(w, r)
+		return
+	}
+	retired, err := h.cfg.Signing.RetiredCAs(r.Context())
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	out := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: h.cfg.Signing.CACertificate()})
+	for _, ca := range retired {
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Certificate.Raw})...)
+	}
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	_, _ = w.Write(out) // a failed write means the client went away
+}
+
 // crl serves the current revocation list (DER).
 func (h *Handler) crl(w http.ResponseWriter, r *http.Request) {
 	if h.cfg.Signing == nil {

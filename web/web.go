@@ -101,6 +101,7 @@ func New(cfg Config) *Handler {
 		h.mux.HandleFunc("POST /audit/settings", h.setAuditSettings)
 	}
 	h.mux.HandleFunc("GET /pki/ca.crt", h.caCertificate)
+	h.mux.HandleFunc("GET /pki/ca-bundle.crt", h.caBundle)
 	h.mux.HandleFunc("GET /pki/crl", h.crl)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
 	return h

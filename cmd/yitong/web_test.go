@@ -404,6 +404,17 @@ func TestStaffSignInPages(t *testing.T) {
 	if resp, _ := s.get(http.DefaultClient, "/pki/crl"); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pkix-crl" {
 		t.Errorf("CRL: %d", resp.StatusCode)
 	}
+	// After a CA rotation the bundle holds the new CA and the retired one,
+	// whose certificates still verify.
+	if _, err := s.p.sign.RotateCA(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := s.get(http.DefaultClient, "/pki/ca-bundle.crt"); resp.StatusCode != 200 || strings.Count(body, "BEGIN CERTIFICATE") != 2 {
+		t.Errorf("CA bundle after a rotation: %d\n%s", resp.StatusCode, body)
+	}
+	if _, err := s.p.sign.Verify(ctx, payload, sig, time.Now()); err != nil {
+		t.Errorf("a signature by the retired CA's certificate: %v", err)
+	}
 }
 
 func TestLoginLockout(t *testing.T) {
