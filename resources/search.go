@@ -103,6 +103,8 @@ func checkSearchable(fs []search.Filter) error {
 			}
 		case f.Param != nil && !Searchable(f.Param):
 			return fhir.Errorf(fhir.IssueNotSupported, "search parameter %q (%s) is not supported yet", f.Param.Code, f.Param.Type)
+		case f.Param != nil && f.Param.Type == search.TypeToken && (f.Modifier == search.ModifierIn || f.Modifier == search.ModifierNotIn || f.Modifier == search.ModifierAbove || f.Modifier == search.ModifierBelow):
+			return fhir.Errorf(fhir.IssueNotSupported, "modifier :%s on token parameter %q is not supported yet", f.Modifier, f.Param.Code)
 		case f.Chain != nil:
 			if err := checkSearchable([]search.Filter{*f.Chain}); err != nil {
 				return err
