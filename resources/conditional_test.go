@@ -236,7 +236,7 @@ func TestParseCriteriaRefused(t *testing.T) {
 		{"identifier:exact=1", fhir.IssueInvalid, "exact"},
 		{"identifier=1&_count=1", fhir.IssueNotSupported, "_count"},
 		{"identifier=1&_include=Patient:organization", fhir.IssueNotSupported, "_include"},
-		{"_content=x", fhir.IssueNotSupported, "_content"},
+		{"_content:exact=x", fhir.IssueInvalid, "plain text only"},
 		{"identifier=%zz", fhir.IssueInvalid, "not a valid query"},
 	} {
 		_, err := resources.ParseCriteria("Patient", c.query)

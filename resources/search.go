@@ -80,10 +80,10 @@ func (s *Service) Search(ctx context.Context, typ string, values url.Values, opt
 
 // Searchable reports whether searches support parameter p: every type but
 // special (near), and not the standard parameters with no expression
-// (_text, _content).
+// except _id, _lastUpdated, _text and _content.
 func Searchable(p *search.Param) bool {
 	switch {
-	case p.Code == "_id", p.Code == "_lastUpdated":
+	case p.Code == "_id", p.Code == "_lastUpdated", search.IsTextParam(p):
 		return true
 	case p.Type == search.TypeSpecial, p.Expression == "":
 		return false

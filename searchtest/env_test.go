@@ -41,6 +41,7 @@ var suites = []struct {
 	{"composite", func(t *testing.T, e *env) { runCases(t, e, compositeCases) }},
 	{"uri", func(t *testing.T, e *env) { runCases(t, e, uriCases) }},
 	{"special", func(t *testing.T, e *env) { runCases(t, e, specialCases) }},
+	{"text", func(t *testing.T, e *env) { runCases(t, e, textCases) }},
 	{"orand", func(t *testing.T, e *env) { runCases(t, e, orAndCases) }},
 	{"chain", func(t *testing.T, e *env) { runCases(t, e, chainCases) }},
 	{"has", func(t *testing.T, e *env) { runCases(t, e, hasCases) }},

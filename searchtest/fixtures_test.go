@@ -41,6 +41,7 @@ type fixture struct {
 //	          cond-icd ICD-10 J11 pat-smith (no clinicalStatus)
 //	RiskAssessment probability ra-80 0.8, ra-75 0.75, ra-849 0.849, ra-85 0.85, ra-multi 0.2 and 0.95, ra-none -
 //	ValueSet vs-colors .../ValueSet/colors, vs-colors-dark .../ValueSet/colors/dark, vs-urn urn:oid:…, vs-nourl; CodeSystem cs-colors
+//	pat-zhang has the narrative "高血压<b>随访</b>：每月复查血压 / Follow-up &amp; Café visit"
 var fixtures = []fixture{
 	{at: "2023-06-15T08:30:00Z", json: `{"resourceType":"Organization","id":"org-a","identifier":[{"system":"http://example.org/org","value":"ORG-A"}],"name":"Hôpital Saint-Louis"}`},
 	{at: "2023-06-16T00:00:00Z", json: `{"resourceType":"Organization","id":"org-b","identifier":[{"system":"http://example.org/org","value":"ORG-B"}],"name":"Peking Union Medical College Hospital","partOf":{"reference":"Organization/org-a"}}`},
@@ -62,6 +63,7 @@ var fixtures = []fixture{
 		"generalPractitioner":[{"reference":"Practitioner/prac-li"}],
 		"managingOrganization":{"reference":"Organization/org-a"}}`},
 	{json: `{"resourceType":"Patient","id":"pat-zhang",
+		"text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>高血压<b>随访</b>：每月复查血压</p><p>Follow-up &amp; Café visit</p></div>"},
 		"identifier":[{"type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"MR"}]},"system":"http://hospital.example/mrn","value":"MRN-002"}],
 		"active":false,
 		"name":[{"text":"张三","family":"张","given":["三"]}],

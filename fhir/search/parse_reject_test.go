@@ -78,6 +78,7 @@ func TestParseRejects(t *testing.T) {
 		{"Patient", "_text:not=fever", fhir.IssueInvalid, []string{"modifier \":not\" is not allowed"}},
 		{"Patient", "_content:contains=fever", fhir.IssueInvalid, []string{"not allowed on _content"}},
 		{"Patient", "_content:missing=true", fhir.IssueInvalid, []string{"plain text only"}},
+		{"Patient", "_sort=-_content", fhir.IssueInvalid, []string{"searches text and cannot be sorted on"}},
 		{"Patient", "_text=  \t ", fhir.IssueInvalid, []string{"no text to search for"}},
 		{"Patient", "_content=" + strings.Repeat("x", 257), fhir.IssueInvalid, []string{"257 bytes", "limit is 256"}},
 		{"Patient", "gender:of-type=a|b|c", fhir.IssueNotSupported, []string{"Identifier"}},

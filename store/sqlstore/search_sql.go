@@ -194,6 +194,10 @@ func tableFor(p *search.Param) (*indexTable, error) {
 // value writes the condition one value puts on index row alias x.
 func (s *sqlBuilder) value(x string, p *search.Param, f *search.Filter, v *search.Value) error {
 	switch {
+	case search.IsTextParam(p):
+		// _text and _content: the text contains the value (the index holds
+		// the text in overlapping pieces, see index.TextCap).
+		return s.stringValue(x, search.ModifierContains, v)
 	case p.Type == search.TypeString, p.Type == search.TypeToken && f.Modifier == search.ModifierText:
 		return s.stringValue(x, f.Modifier, v)
 	case f.Modifier == search.ModifierOfType:
