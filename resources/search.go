@@ -36,6 +36,8 @@ type SearchResult struct {
 // empty) over the current resources. Parameters follow the FHIR R4 search
 // rules (see package search); problems with them are 400 errors naming the
 // parameter. With _count=0 or _summary=count only the total is computed.
+// Token :in, :not-in, :above and :below are resolved from the ValueSet and
+// CodeSystem resources stored on the server (see withTerminology).
 // The total is counted when _total=accurate or estimate asks for it; by
 // default it is given only when the first page holds every match, since
 // counting a large result costs as much as reading all of it.
@@ -62,6 +64,9 @@ func (s *Service) Search(ctx context.Context, typ string, values url.Values, opt
 		Registry:    reg,
 	}
 	err = s.st.View(ctx, func(tx store.Tx) error {
+		if req.Query, err = withTerminology(ctx, tx, reg, q); err != nil {
+			return err
+		}
 		res.Page, err = tx.Search(ctx, req)
 		return err
 	})
@@ -103,8 +108,6 @@ func checkSearchable(fs []search.Filter) error {
 			}
 		case f.Param != nil && !Searchable(f.Param):
 			return fhir.Errorf(fhir.IssueNotSupported, "search parameter %q (%s) is not supported yet", f.Param.Code, f.Param.Type)
-		case f.Param != nil && f.Param.Type == search.TypeToken && (f.Modifier == search.ModifierIn || f.Modifier == search.ModifierNotIn || f.Modifier == search.ModifierAbove || f.Modifier == search.ModifierBelow):
-			return fhir.Errorf(fhir.IssueNotSupported, "modifier :%s on token parameter %q is not supported yet", f.Modifier, f.Param.Code)
 		case f.Chain != nil:
 			if err := checkSearchable([]search.Filter{*f.Chain}); err != nil {
 				return err

@@ -42,6 +42,8 @@ var suites = []struct {
 	{"uri", func(t *testing.T, e *env) { runCases(t, e, uriCases) }},
 	{"special", func(t *testing.T, e *env) { runCases(t, e, specialCases) }},
 	{"text", func(t *testing.T, e *env) { runCases(t, e, textCases) }},
+	{"terminology", func(t *testing.T, e *env) { runCases(t, e, terminologyCases) }},
+	{"terminology errors", testTerminologyErrors},
 	{"orand", func(t *testing.T, e *env) { runCases(t, e, orAndCases) }},
 	{"chain", func(t *testing.T, e *env) { runCases(t, e, chainCases) }},
 	{"has", func(t *testing.T, e *env) { runCases(t, e, hasCases) }},
