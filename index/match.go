@@ -103,7 +103,8 @@ func matchValue(idx store.Index, p *search.Param, f *search.Filter, code string,
 	case search.IsTextParam(p):
 		norm := search.Normalize(v.Str)
 		return anyOf(idx.Strings, func(e store.StringEntry) bool {
-			return e.Param == code && strings.Contains(e.Norm, norm)
+			// _content is the narrative (_text entries) and the rest.
+			return (e.Param == code || code == "_content" && e.Param == "_text") && strings.Contains(e.Norm, norm)
 		}), nil
 	case p.Type == search.TypeString || p.Type == search.TypeToken && f.Modifier == search.ModifierText:
 		norm := search.Normalize(v.Str)

@@ -30,7 +30,8 @@ const maxMarkup = 16 * TextCap
 const textSep = "\n"
 
 // addText indexes the narrative of res (text.div without its markup) as
-// _text and all its string values as _content, each normalized (see
+// _text and its other string values as _content (a _content search looks
+// at the _text entries too, so the narrative is stored once), each normalized (see
 // search.Normalize), cut to TextCap bytes and stored in overlapping pieces
 // of textChunk bytes. It does nothing for a type without the parameter.
 func (b builder) addText(reg *search.Registry, typ string, res map[string]any) {
@@ -45,49 +46,61 @@ func (b builder) addText(reg *search.Registry, typ string, res map[string]any) {
 	}
 	if p := reg.Lookup(typ, "_content"); search.IsTextParam(p) {
 		var sb strings.Builder
-		if narrative != "" {
-			sb.WriteString(narrative)
-		}
-		contentOf(&sb, res, true)
+		c := content{sb: &sb, seen: map[string]bool{}}
+		c.add(res, true)
 		b.textChunks("_content", sb.String())
 	}
 }
 
-// contentOf appends the normalized string values of v, in sorted key order
-// and separated by textSep, until the text holds TextCap bytes. At the top
-// level (root) it skips resourceType, id and meta; everywhere it skips the
-// narrative (indexed without its markup before) and base64 data.
-func contentOf(sb *strings.Builder, v any, root bool) {
-	if sb.Len() >= TextCap {
+// content builds the _content text of a resource.
+type content struct {
+	sb   *strings.Builder
+	seen map[string]bool // the normalized values already in sb
+}
+
+// add appends the normalized string values of v not already in the text
+// (a display repeated as a text is written once), in sorted key order and
+// separated by textSep, until the text holds TextCap bytes. At the top
+// level (root) it skips resourceType, id, meta and text (the narrative is
+// added without its markup before). Everywhere it skips base64 data and
+// what has a search of its own and is no prose: references, code system
+// and other URLs (elements named reference, system or url, and any value
+// that starts with http:, https: or urn:).
+func (c content) add(v any, root bool) {
+	if c.sb.Len() >= TextCap {
 		return
 	}
 	switch v := v.(type) {
 	case string:
+		if strings.HasPrefix(v, "http:") || strings.HasPrefix(v, "https:") || strings.HasPrefix(v, "urn:") {
+			return
+		}
 		// Normalizing removes at most white space and marks: twice the
 		// cap is more than the cap needs.
-		if s := search.Normalize(cutRunes(v, 2*TextCap)); s != "" {
-			if sb.Len() > 0 {
-				sb.WriteString(textSep)
+		if s := search.Normalize(cutRunes(v, 2*TextCap)); s != "" && !c.seen[s] {
+			c.seen[s] = true
+			if c.sb.Len() > 0 {
+				c.sb.WriteString(textSep)
 			}
-			sb.WriteString(s)
+			c.sb.WriteString(s)
 		}
 	case []any:
 		for _, x := range v {
-			contentOf(sb, x, false)
+			c.add(x, false)
 		}
 	case map[string]any:
 		keys := make([]string, 0, len(v))
 		for k := range v {
 			switch {
 			case root && (k == "resourceType" || k == "id" || k == "meta" || k == "text"),
-				k == "div", k == "data":
+				k == "div", k == "data", k == "reference", k == "system", k == "url":
 				continue
 			}
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			contentOf(sb, v[k], false)
+			c.add(v[k], false)
 		}
 	}
 }

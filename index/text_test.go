@@ -21,11 +21,15 @@ func textEntries(idx store.Index, code string) []string {
 func TestTextAndContent(t *testing.T) {
 	res := map[string]any{
 		"resourceType": "Patient", "id": "p1",
-		"meta":   map[string]any{"versionId": "secret-meta"},
-		"text":   map[string]any{"status": "generated", "div": `<div xmlns="http://www.w3.org/1999/xhtml"><p><b>高</b>血压随访</p><p>Blood&#160;Pressure &amp; Café</p><!-- hidden --></div>`},
-		"name":   []any{map[string]any{"family": "Wáng", "given": []any{"Fāng"}}},
-		"photo":  []any{map[string]any{"data": "QUJD"}},
-		"active": true,
+		"meta":                 map[string]any{"versionId": "secret-meta"},
+		"text":                 map[string]any{"status": "generated", "div": `<div xmlns="http://www.w3.org/1999/xhtml"><p><b>高</b>血压随访</p><p>Blood&#160;Pressure &amp; Café</p><!-- hidden --></div>`},
+		"name":                 []any{map[string]any{"family": "Wáng", "given": []any{"Fāng"}}},
+		"photo":                []any{map[string]any{"data": "QUJD", "url": "http://photos.example/p1"}},
+		"identifier":           []any{map[string]any{"system": "http://hospital.example/mrn", "value": "MRN-7"}},
+		"managingOrganization": map[string]any{"reference": "Organization/org-1", "display": "Clinic One"},
+		"maritalStatus":        map[string]any{"coding": []any{map[string]any{"code": "M", "display": "Married"}}, "text": "married"},
+		"extension":            []any{map[string]any{"url": "http://ext.example/x", "valueUri": "urn:oid:1.2.3"}},
+		"active":               true,
 	}
 	idx, err := Default().Index(res)
 	if err != nil {
@@ -36,7 +40,7 @@ func TestTextAndContent(t *testing.T) {
 		t.Fatalf("_text entries = %q", text)
 	}
 	content := textEntries(idx, "_content")
-	if len(content) != 1 || content[0] != "高血压随访 blood pressure & cafe\nwang\nfang" {
+	if len(content) != 1 || content[0] != "mrn-7\nclinic one\nm\nmarried\nwang\nfang" {
 		t.Fatalf("_content entries = %q", content)
 	}
 	for _, q := range []struct {
@@ -45,8 +49,10 @@ func TestTextAndContent(t *testing.T) {
 	}{
 		{"_text", "高血压", true}, {"_text", "血压随访", true}, {"_text", "PRESSURE & caf", true},
 		{"_text", "wang", false}, {"_content", "wang", true}, {"_content", "FANG", true},
-		{"_content", "cafe wang", false}, {"_content", "secret", false}, {"_content", "QUJD", false},
+		{"_content", "cafe wang", false}, {"_content", "高血压", true}, {"_content", "blood pressure", true}, {"_content", "secret", false}, {"_content", "QUJD", false},
 		{"_content", "patient", false}, {"_content", "hidden", false},
+		{"_content", "mrn-7", true}, {"_content", "clinic one", true}, {"_content", "org-1", false},
+		{"_content", "hospital.example", false}, {"_content", "photos", false}, {"_content", "1.2.3", false},
 	} {
 		p := search.DefaultRegistry().Lookup("Patient", q.code)
 		ok, err := Match(idx, "p1", []search.Filter{{Param: p, Values: []search.Value{{Str: q.value}}}})
