@@ -15,7 +15,7 @@ import (
 // Version names what Extractor writes. Change it whenever a change to this
 // package changes the entries of some resource: a server that starts with
 // another version than its index reflects rebuilds the index.
-const Version = "1"
+const Version = "2"
 
 // Extractor extracts index entries. It compiles each parameter's expression
 // once, on first use, and is safe for concurrent use.
@@ -80,7 +80,7 @@ func (x *Extractor) params(typ string) ([]compiled, error) {
 
 // indexExpression returns the expression whose values are indexed for p on
 // typ, or "" when p is not indexed: _id and _lastUpdated are columns of
-// every resource, _text and _content have no expression, and special
+// every resource, _text and _content have no expression (see addText), and special
 // parameters (near) are not supported.
 func indexExpression(typ string, p *search.Param) string {
 	switch {
@@ -125,6 +125,7 @@ func (x *Extractor) Index(res map[string]any) (store.Index, error) {
 			b.add(c.p, n)
 		}
 	}
+	b.addText(x.reg, typ, res)
 	b.dedupe()
 	return idx, nil
 }

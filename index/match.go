@@ -43,6 +43,13 @@ func matchFilter(idx store.Index, id string, f *search.Filter) (bool, error) {
 	if p.Code == "_lastUpdated" || p.Type == search.TypeComposite || p.Type == search.TypeSpecial {
 		return false, fhir.Errorf(fhir.IssueNotSupported, "search parameter %q cannot match resources of the same bundle", p.Code)
 	}
+	if p.Type == search.TypeToken {
+		switch f.Modifier {
+		case search.ModifierIn, search.ModifierNotIn, search.ModifierAbove, search.ModifierBelow:
+			// They name codes the store knows (ValueSets, CodeSystems).
+			return false, fhir.Errorf(fhir.IssueNotSupported, "modifier :%s on %q cannot match resources of the same bundle", f.Modifier, p.Code)
+		}
+	}
 	code := p.Code
 	if f.Modifier == search.ModifierOfType || f.Modifier == search.ModifierIdentifier {
 		code += ":" + f.Modifier.String()
@@ -93,6 +100,12 @@ func anyOf[T any](xs []T, f func(T) bool) bool {
 
 func matchValue(idx store.Index, p *search.Param, f *search.Filter, code string, v *search.Value) (bool, error) {
 	switch {
+	case search.IsTextParam(p):
+		norm := search.Normalize(v.Str)
+		return anyOf(idx.Strings, func(e store.StringEntry) bool {
+			// _content is the narrative (_text entries) and the rest.
+			return (e.Param == code || code == "_content" && e.Param == "_text") && strings.Contains(e.Norm, norm)
+		}), nil
 	case p.Type == search.TypeString || p.Type == search.TypeToken && f.Modifier == search.ModifierText:
 		norm := search.Normalize(v.Str)
 		return anyOf(idx.Strings, func(e store.StringEntry) bool {

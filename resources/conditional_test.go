@@ -236,7 +236,7 @@ func TestParseCriteriaRefused(t *testing.T) {
 		{"identifier:exact=1", fhir.IssueInvalid, "exact"},
 		{"identifier=1&_count=1", fhir.IssueNotSupported, "_count"},
 		{"identifier=1&_include=Patient:organization", fhir.IssueNotSupported, "_include"},
-		{"_content=x", fhir.IssueNotSupported, "_content"},
+		{"_content:exact=x", fhir.IssueInvalid, "plain text only"},
 		{"identifier=%zz", fhir.IssueInvalid, "not a valid query"},
 	} {
 		_, err := resources.ParseCriteria("Patient", c.query)
@@ -263,4 +263,35 @@ func TestParseCriteriaMatchesType(t *testing.T) {
 	if ok, err := crit.Matches("Organization", "o1", idx); ok || err != nil {
 		t.Error("Patient criteria match an Organization")
 	}
+}
+
+// TestConditionalTerminology checks that conditional criteria resolve token
+// :in against the stored ValueSets, and that criteria with such modifiers
+// refuse to match resources of the same bundle, which the store does not
+// hold yet.
+func TestConditionalTerminology(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		e.create(`{"resourceType":"ValueSet","url":"http://x/vs","status":"active","compose":{"include":[{"system":"http://s","concept":[{"code":"a"}]}]}}`)
+		cond := `{"resourceType":"Condition","subject":{"reference":"Patient/p"},"code":{"coding":[{"system":"http://s","code":"a"}]}}`
+		r, err := e.svc.Create(ctx, res(t, cond), "code:in=http://x/vs")
+		if err != nil || !r.Created {
+			t.Fatalf("first create: %v, created %v", err, r.Created)
+		}
+		m, err := e.svc.Create(ctx, res(t, cond), "code:in=http://x/vs")
+		if err != nil || m.Created || m.Version.ID != r.Version.ID {
+			t.Fatalf("second create: %v, created %v; want the first matched", err, m.Created)
+		}
+		_, err = e.svc.Create(ctx, res(t, cond), "code:in=http://x/other")
+		wantErr(t, err, fhir.IssueInvalid, 400, "no ValueSet with url http://x/other")
+		crit, err := resources.ParseCriteria("Condition", "code:in=http://x/vs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx, err := index.Default().Index(res(t, cond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = crit.Matches("Condition", "c1", idx)
+		wantErr(t, err, fhir.IssueNotSupported, 400, ":in")
+	})
 }

@@ -84,7 +84,11 @@ func clip(s string) string {
 // Find returns the ids of current resources matching c, in creation order,
 // at most limit.
 func (c Criteria) Find(ctx context.Context, tx store.Tx, limit int) ([]string, error) {
-	page, err := tx.Search(ctx, store.SearchRequest{Query: c.q, Count: limit, Registry: c.reg})
+	q, err := withTerminology(ctx, tx, c.reg, c.q)
+	if err != nil {
+		return nil, err
+	}
+	page, err := tx.Search(ctx, store.SearchRequest{Query: q, Count: limit, Registry: c.reg})
 	if err != nil {
 		return nil, err
 	}
@@ -97,6 +101,8 @@ func (c Criteria) Find(ctx context.Context, tx store.Tx, limit int) ([]string, e
 
 // Matches reports whether a resource that is not stored yet (one created in
 // the same bundle), with the given id and index entries, matches c.
+// Criteria with token :in, :not-in, :above or :below cannot be matched so
+// (a not-supported error).
 // Transactions use it to resolve conditional references.
 func (c Criteria) Matches(typ, id string, idx store.Index) (bool, error) {
 	if typ != c.Type {

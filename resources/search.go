@@ -36,6 +36,8 @@ type SearchResult struct {
 // empty) over the current resources. Parameters follow the FHIR R4 search
 // rules (see package search); problems with them are 400 errors naming the
 // parameter. With _count=0 or _summary=count only the total is computed.
+// Token :in, :not-in, :above and :below are resolved from the ValueSet and
+// CodeSystem resources stored on the server (see withTerminology).
 // The total is counted when _total=accurate or estimate asks for it; by
 // default it is given only when the first page holds every match, since
 // counting a large result costs as much as reading all of it.
@@ -62,6 +64,9 @@ func (s *Service) Search(ctx context.Context, typ string, values url.Values, opt
 		Registry:    reg,
 	}
 	err = s.st.View(ctx, func(tx store.Tx) error {
+		if req.Query, err = withTerminology(ctx, tx, reg, q); err != nil {
+			return err
+		}
 		res.Page, err = tx.Search(ctx, req)
 		return err
 	})
@@ -80,10 +85,10 @@ func (s *Service) Search(ctx context.Context, typ string, values url.Values, opt
 
 // Searchable reports whether searches support parameter p: every type but
 // special (near), and not the standard parameters with no expression
-// (_text, _content).
+// except _id, _lastUpdated, _text and _content.
 func Searchable(p *search.Param) bool {
 	switch {
-	case p.Code == "_id", p.Code == "_lastUpdated":
+	case p.Code == "_id", p.Code == "_lastUpdated", search.IsTextParam(p):
 		return true
 	case p.Type == search.TypeSpecial, p.Expression == "":
 		return false

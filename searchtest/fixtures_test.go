@@ -41,6 +41,13 @@ type fixture struct {
 //	          cond-icd ICD-10 J11 pat-smith (no clinicalStatus)
 //	RiskAssessment probability ra-80 0.8, ra-75 0.75, ra-849 0.849, ra-85 0.85, ra-multi 0.2 and 0.95, ra-none -
 //	ValueSet vs-colors .../ValueSet/colors, vs-colors-dark .../ValueSet/colors/dark, vs-urn urn:oid:…, vs-nourl; CodeSystem cs-colors
+//	pat-zhang has the narrative "高血压<b>随访</b>：每月复查血压 / Follow-up &amp; Café visit"
+//	CodeSystem cs-sct (url http://snomed.info/sct): 64572001 Disease ⊃ 73211009 ⊃ 44054006 (nested),
+//	  38341003 (property parent 64572001), 6142004 (property child of 64572001)
+//	ValueSet http://terminology.example/ValueSet/dx version 1 (sct 44054006, 38341003), version 2
+//	  (sct 6142004, icd-10 J11; written later); .../expanded (expansion: icd-10 E11, sct 38341003
+//	  nested); .../exclude (sct 44054006, 38341003, 6142004 less 6142004); .../filter (by filter),
+//	  .../whole (all of icd-10), .../empty (an empty expansion)
 var fixtures = []fixture{
 	{at: "2023-06-15T08:30:00Z", json: `{"resourceType":"Organization","id":"org-a","identifier":[{"system":"http://example.org/org","value":"ORG-A"}],"name":"Hôpital Saint-Louis"}`},
 	{at: "2023-06-16T00:00:00Z", json: `{"resourceType":"Organization","id":"org-b","identifier":[{"system":"http://example.org/org","value":"ORG-B"}],"name":"Peking Union Medical College Hospital","partOf":{"reference":"Organization/org-a"}}`},
@@ -62,6 +69,7 @@ var fixtures = []fixture{
 		"generalPractitioner":[{"reference":"Practitioner/prac-li"}],
 		"managingOrganization":{"reference":"Organization/org-a"}}`},
 	{json: `{"resourceType":"Patient","id":"pat-zhang",
+		"text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>高血压<b>随访</b>：每月复查血压</p><p>Follow-up &amp; Café visit</p></div>"},
 		"identifier":[{"type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"MR"}]},"system":"http://hospital.example/mrn","value":"MRN-002"}],
 		"active":false,
 		"name":[{"text":"张三","family":"张","given":["三"]}],
@@ -164,4 +172,24 @@ var fixtures = []fixture{
 	{json: `{"resourceType":"ValueSet","id":"vs-urn","url":"urn:oid:2.16.840.1.113883.4.642.3.1","status":"active"}`},
 	{json: `{"resourceType":"ValueSet","id":"vs-nourl","name":"NoURL","status":"draft"}`},
 	{json: `{"resourceType":"CodeSystem","id":"cs-colors","url":"http://example.org/fhir/CodeSystem/colors","status":"active","content":"complete"}`},
+	{json: `{"resourceType":"CodeSystem","id":"cs-sct","url":"http://snomed.info/sct","status":"active","content":"fragment",
+		"concept":[
+			{"code":"64572001","display":"Disease","property":[{"code":"child","valueCode":"6142004"}],
+			 "concept":[{"code":"73211009","display":"Diabetes mellitus","concept":[{"code":"44054006","display":"Diabetes mellitus type 2"}]}]},
+			{"code":"38341003","display":"Hypertensive disorder","property":[{"code":"parent","valueCode":"64572001"}]},
+			{"code":"6142004","display":"Influenza"}]}`},
+	{json: `{"resourceType":"ValueSet","id":"vs-dx-1","url":"http://terminology.example/ValueSet/dx","version":"1","status":"active",
+		"compose":{"include":[{"system":"http://snomed.info/sct","concept":[{"code":"44054006"},{"code":"38341003"}]}]}}`},
+	{json: `{"resourceType":"ValueSet","id":"vs-dx-2","url":"http://terminology.example/ValueSet/dx","version":"2","status":"active",
+		"compose":{"include":[{"system":"http://snomed.info/sct","concept":[{"code":"6142004"}]},{"system":"http://hl7.org/fhir/sid/icd-10","concept":[{"code":"J11"}]}]}}`},
+	{json: `{"resourceType":"ValueSet","id":"vs-expanded","url":"http://terminology.example/ValueSet/expanded","status":"active",
+		"expansion":{"timestamp":"2024-01-01T00:00:00Z","contains":[{"system":"http://hl7.org/fhir/sid/icd-10","code":"E11"},{"abstract":true,"display":"group","contains":[{"system":"http://snomed.info/sct","code":"38341003"}]}]}}`},
+	{json: `{"resourceType":"ValueSet","id":"vs-exclude","url":"http://terminology.example/ValueSet/exclude","status":"active",
+		"compose":{"include":[{"system":"http://snomed.info/sct","concept":[{"code":"44054006"},{"code":"38341003"},{"code":"6142004"}]}],"exclude":[{"system":"http://snomed.info/sct","concept":[{"code":"6142004"}]}]}}`},
+	{json: `{"resourceType":"ValueSet","id":"vs-filter","url":"http://terminology.example/ValueSet/filter","status":"active",
+		"compose":{"include":[{"system":"http://snomed.info/sct","filter":[{"property":"concept","op":"is-a","value":"64572001"}]}]}}`},
+	{json: `{"resourceType":"ValueSet","id":"vs-whole","url":"http://terminology.example/ValueSet/whole","status":"active",
+		"compose":{"include":[{"system":"http://hl7.org/fhir/sid/icd-10"}]}}`},
+	{json: `{"resourceType":"ValueSet","id":"vs-empty","url":"http://terminology.example/ValueSet/empty","status":"active",
+		"expansion":{"timestamp":"2024-01-01T00:00:00Z"}}`},
 }

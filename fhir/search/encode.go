@@ -93,7 +93,7 @@ func encodeValue(p *Param, mod Modifier, v *Value) string {
 	switch p.Type {
 	case TypeToken:
 		switch {
-		case p.Code == "_id" || mod == ModifierText:
+		case p.Code == "_id" || mod == ModifierText || mod == ModifierIn || mod == ModifierNotIn:
 			return escape(v.Str)
 		case mod == ModifierOfType:
 			return escape(v.System) + "|" + escape(v.Code) + "|" + escape(v.Str)

@@ -15,6 +15,8 @@ var roundTripSeeds = []struct{ rt, raw string }{
 	{"Patient", "birthdate=ge1990-02-01,2020-01-01T10:30:15.25+08:00,2020-01-01T10:30:15 08:00&_count=0&_sort=-birthdate,name"},
 	{"Patient", "identifier:of-type=http://t|MR|12\\|3&gender:missing=true&_id=a,b&_id:not=c&_tag=|x&_security=s|"},
 	{"Observation", "code=http://loinc.org|1234,|x,y|,a\\|b&code:text=bp&code:below=s|c&code:not=x"},
+	{"Observation", "code:in=http://x/ValueSet/a|1,http://x/ValueSet/b&code:not-in=http://x/ValueSet/c&code:above=s|c,t|d&_content=高血压 fever"},
+	{"", "_content=Zhāng,随访&_content=x"},
 	{"Observation", "subject=123,Patient/1,Patient/1/_history/2,http://x/fhir/Patient/1,http://x/Patient/1/_history/3|4,urn:uuid:1&subject:identifier=s|v"},
 	{"Observation", "subject:Patient=1,Patient/2&subject:Patient.organization.name:exact=acme&subject.name=x&performer:missing=false"},
 	{"Observation", "value-quantity=5.4,le5.4||mg,gt1e2|http://unitsofmeasure.org|mm\\|Hg&combo-code-value-quantity=http://loinc.org|8480-6$lt60||mm[Hg],a\\$b$eq1"},
@@ -122,6 +124,7 @@ func FuzzParse(f *testing.F) {
 		{"Patient", "birthdate=1990-13-01"}, {"Observation", "subject:Patient.organization.partof.name=x"},
 		{"Patient", "_has:Observation:patient:code:text=x"}, {"Nope", "x=y"}, {"Patient", "_count=1001"},
 		{"Observation", "combo-code-value-quantity=a$b$c"}, {"Patient", "name:missing=maybe"},
+		{"Patient", "_text:exact=x"}, {"Observation", "code:below=x"}, {"Patient", "gender:in=x|1|2"},
 	} {
 		f.Add(s.rt, s.raw)
 	}

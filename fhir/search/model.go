@@ -74,9 +74,11 @@ const (
 	ModifierIdentifier
 	ModifierType
 	ModifierOfType
+	ModifierIn
+	ModifierNotIn
 )
 
-var modifierNames = [...]string{"", "exact", "contains", "missing", "not", "text", "above", "below", "identifier", "[type]", "of-type"}
+var modifierNames = [...]string{"", "exact", "contains", "missing", "not", "text", "above", "below", "identifier", "[type]", "of-type", "in", "not-in"}
 
 // String returns the modifier as written after the colon ("exact"), "" for none.
 func (m Modifier) String() string {
@@ -191,7 +193,10 @@ type Value struct {
 	Str string
 
 	// Token: System is set when HasSystem ("system|code" or "|code" with an
-	// empty system meaning "no system").
+	// empty system meaning "no system"). With :in and :not-in, Str is the
+	// ValueSet canonical as written ("url" or "url|version") and System,
+	// HasSystem and Code are unset; with :above and :below on a token,
+	// System and Code are both set.
 	System    string
 	HasSystem bool
 	Code      string

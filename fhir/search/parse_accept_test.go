@@ -72,6 +72,8 @@ func TestParseToken(t *testing.T) {
 		{"code:above=http://snomed.info/sct|123", ModifierAbove, "http://snomed.info/sct", true, "123", "123"},
 		{"code:below=http://snomed.info/sct|123", ModifierBelow, "http://snomed.info/sct", true, "123", "123"},
 		{"code:text=blood pressure|x", ModifierText, "", false, "", "blood pressure|x"},
+		{"code:in=http://x/ValueSet/vs|2.0", ModifierIn, "", false, "", "http://x/ValueSet/vs|2.0"},
+		{"code:not-in=http://x/ValueSet/vs", ModifierNotIn, "", false, "", "http://x/ValueSet/vs"},
 		{"identifier:of-type=http://terminology.hl7.org/CodeSystem/v2-0203|MR|12\\|3", ModifierOfType, "http://terminology.hl7.org/CodeSystem/v2-0203", true, "MR", "12|3"},
 	}
 	for _, c := range cases {

@@ -17,6 +17,8 @@ var modifierNamed = map[string]Modifier{
 	"below":      ModifierBelow,
 	"identifier": ModifierIdentifier,
 	"of-type":    ModifierOfType,
+	"in":         ModifierIn,
+	"not-in":     ModifierNotIn,
 }
 
 // allowedModifiers are the R4 modifiers of each parameter type that Parse
@@ -24,7 +26,7 @@ var modifierNamed = map[string]Modifier{
 // references).
 var allowedModifiers = map[Type][]Modifier{
 	TypeString:    {ModifierExact, ModifierContains},
-	TypeToken:     {ModifierText, ModifierNot, ModifierAbove, ModifierBelow, ModifierOfType},
+	TypeToken:     {ModifierText, ModifierNot, ModifierAbove, ModifierBelow, ModifierOfType, ModifierIn, ModifierNotIn},
 	TypeReference: {ModifierIdentifier, ModifierAbove, ModifierBelow},
 	TypeURI:       {ModifierAbove, ModifierBelow},
 }
@@ -32,13 +34,16 @@ var allowedModifiers = map[Type][]Modifier{
 // modifier checks the modifier written after the last link's code. It
 // returns the Modifier and, for ":[type]", the type. Every problem is an
 // error under lenient handling too: an unknown modifier or one R4 does not
-// define for the type is invalid; one R4 defines but Parse does not
-// support (:in, :not-in, :above/:below on a reference to something other
-// than canonicals, :of-type on a parameter that is not on Identifiers) is
-// not-supported.
+// define for the type is invalid, and so is any modifier on _text and
+// _content; one R4 defines but Parse does not support (:above/:below on a
+// reference to something other than canonicals, :of-type on a parameter
+// that is not on Identifiers) is not-supported.
 func (p *parser) modifier(prm *Param, mod string, hasMod bool, full string) (Modifier, string, error) {
 	if !hasMod {
 		return ModifierNone, "", nil
+	}
+	if IsTextParam(prm) {
+		return 0, "", invalid(full, "modifier %s is not allowed on %s, which takes plain text only", clip(":"+mod), prm.Code)
 	}
 	if mod == "missing" {
 		return ModifierMissing, "", nil
@@ -48,12 +53,6 @@ func (p *parser) modifier(prm *Param, mod string, hasMod bool, full string) (Mod
 			return 0, "", invalid(full, "%s is not a target type of %s (targets: %s)", mod, prm.Code, clipList(prm.Targets))
 		}
 		return ModifierType, mod, nil
-	}
-	if mod == "in" || mod == "not-in" {
-		if prm.Type == TypeToken {
-			return 0, "", paramError(fhir.IssueNotSupported, full, "modifier :%s (value set membership) is not supported", mod)
-		}
-		return 0, "", invalid(full, "modifier :%s is not allowed on %s parameters", mod, prm.Type)
 	}
 	m, known := modifierNamed[mod]
 	if !known {

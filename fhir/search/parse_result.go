@@ -115,6 +115,9 @@ func (p *parser) sort(name, value string) error {
 		if !sortable[prm.Type] {
 			return invalid(name, "%s is a %s parameter and cannot be sorted on", clip(code), prm.Type)
 		}
+		if IsTextParam(prm) {
+			return invalid(name, "%s searches text and cannot be sorted on", clip(code))
+		}
 		if seen[code] {
 			return invalid(name, "%s is given twice", clip(code))
 		}

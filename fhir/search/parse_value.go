@@ -61,6 +61,9 @@ func (p *parser) value(prm *Param, mod Modifier, target, s, name string) (Value,
 	switch prm.Type {
 	case TypeString, TypeURI:
 		v.Str = v.Raw
+		if IsTextParam(prm) {
+			err = textValue(v.Raw, name)
+		}
 	case TypeToken:
 		err = p.token(&v, prm, mod, s, name)
 	case TypeReference:
@@ -87,6 +90,19 @@ func (p *parser) value(prm *Param, mod Modifier, target, s, name string) (Value,
 	return v, err
 }
 
+// textValue checks a _text or _content value: some text, at most
+// MaxTextLength bytes once normalized.
+func textValue(raw, name string) error {
+	norm := Normalize(raw)
+	switch {
+	case norm == "":
+		return invalid(name, "has no text to search for")
+	case len(norm) > MaxTextLength:
+		return invalid(name, "the text to search for is %d bytes long (normalized); the limit is %d", len(norm), MaxTextLength)
+	}
+	return nil
+}
+
 // idSyntax is the R4 id datatype.
 var idSyntax = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
 
@@ -101,6 +117,19 @@ func (p *parser) token(v *Value, prm *Param, mod Modifier, s, name string) error
 		return nil
 	case mod == ModifierText:
 		v.Str = v.Raw
+		return nil
+	case mod == ModifierIn || mod == ModifierNotIn:
+		// A ValueSet canonical, "url" or "url|version": the version bar
+		// is part of the value, not a token separator.
+		v.Str = v.Raw
+		return nil
+	case mod == ModifierAbove || mod == ModifierBelow:
+		if err := tokenParts(v, s, name); err != nil {
+			return err
+		}
+		if v.System == "" || v.Code == "" {
+			return invalid(name, "%s: :%s needs system|code, since the hierarchy is that of the code system", clip(v.Raw), mod)
+		}
 		return nil
 	case mod == ModifierOfType:
 		parts := splitUnescaped(s, '|')

@@ -37,6 +37,7 @@ var goldenQueries = []struct {
 	{"last-updated-and-id", "Patient", "_lastUpdated=sa2026-01-01T00:00:00Z&_id=a,b", false},
 	{"system-level-type", "", "_type=Patient,Practitioner&_tag=urn:t|x", false},
 	{"reference-forms", "Observation", "subject=http://example.org/fhir/Patient/1&performer:Practitioner=9&subject:identifier=urn:x|1", false},
+	{"text-and-content", "Patient", "_text=高血压,fever&_content=50%25_x&gender=female", false},
 }
 
 func TestGoldenSearchSQL(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 
 // driverRank says how well a filter can select the candidate resources of
 // a search from its index rows; 0 means it cannot (negations, :missing,
-// :contains and :text need every row of the parameter, and _id, _has and
+// :contains, :text, _text and _content need every row of the parameter, and _id, _has and
 // _lastUpdated are conditions on the resource row). Lower ranks are more
 // selective by nature: a reference or a code names few resources, a date
 // range many.
@@ -20,8 +20,8 @@ func (s *sqlBuilder) driverRank(f *search.Filter) int {
 	if f.Param == nil {
 		return 0
 	}
-	switch f.Param.Code {
-	case "_id", "_lastUpdated":
+	switch {
+	case f.Param.Code == "_id", f.Param.Code == "_lastUpdated", search.IsTextParam(f.Param):
 		return 0
 	}
 	switch f.Modifier {

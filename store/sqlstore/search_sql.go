@@ -145,7 +145,18 @@ func (s *sqlBuilder) rowCond(x string, types []string, f *search.Filter) error {
 	if f.Modifier == search.ModifierOfType || f.Modifier == search.ModifierIdentifier {
 		code += ":" + f.Modifier.String()
 	}
-	if err := s.pidCond(x+".pid", types, code); err != nil {
+	codes := []string{code}
+	if code == "_content" && search.IsTextParam(p) {
+		// The narrative is indexed once, as _text, and is content too.
+		codes = append(codes, "_text")
+	}
+	keys := make([]paramKey, 0, len(types)*len(codes))
+	for _, t := range types {
+		for _, c := range codes {
+			keys = append(keys, paramKey{t, c})
+		}
+	}
+	if err := s.pidIn(x+".pid", keys); err != nil {
 		return err
 	}
 	switch {
@@ -194,6 +205,10 @@ func tableFor(p *search.Param) (*indexTable, error) {
 // value writes the condition one value puts on index row alias x.
 func (s *sqlBuilder) value(x string, p *search.Param, f *search.Filter, v *search.Value) error {
 	switch {
+	case search.IsTextParam(p):
+		// _text and _content: the text contains the value (the index holds
+		// the text in overlapping pieces, see index.TextCap).
+		return s.stringValue(x, search.ModifierContains, v)
 	case p.Type == search.TypeString, p.Type == search.TypeToken && f.Modifier == search.ModifierText:
 		return s.stringValue(x, f.Modifier, v)
 	case f.Modifier == search.ModifierOfType:
