@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/fhir/fhirpath"
 	"github.com/yitong-health/yitong/fhir/search"
 	"github.com/yitong-health/yitong/store"
@@ -133,7 +134,7 @@ func (b builder) addToken(code string, n fhirpath.Node) {
 		case "Coding":
 			b.coding(code, v)
 		case "CodeableConcept":
-			for _, c := range objects(v["coding"]) {
+			for _, c := range fhir.Objects(v["coding"]) {
 				b.coding(code, c)
 			}
 			b.textOf(code, v["text"])
@@ -142,7 +143,7 @@ func (b builder) addToken(code string, n fhirpath.Node) {
 			value, _ := v["value"].(string)
 			b.token(code, system, value)
 			if t, ok := v["type"].(map[string]any); ok && value != "" {
-				for _, c := range objects(t["coding"]) {
+				for _, c := range fhir.Objects(t["coding"]) {
 					ts, _ := c["system"].(string)
 					tc, _ := c["code"].(string)
 					b.token(code+":of-type", ts+"|"+tc, value)
@@ -167,23 +168,6 @@ func (b builder) textOf(code string, v any) {
 	if s, ok := v.(string); ok {
 		b.str(code, s)
 	}
-}
-
-// objects returns an object or the objects of an array.
-func objects(v any) []map[string]any {
-	switch v := v.(type) {
-	case map[string]any:
-		return []map[string]any{v}
-	case []any:
-		out := make([]map[string]any, 0, len(v))
-		for _, x := range v {
-			if m, ok := x.(map[string]any); ok {
-				out = append(out, m)
-			}
-		}
-		return out
-	}
-	return nil
 }
 
 // addRef indexes a Reference (its literal reference, and its identifier

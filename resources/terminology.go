@@ -232,7 +232,7 @@ func (x *expander) valueSet(name, canonical string) ([]coding, error) {
 // expansionCodes collects the system|code pairs of an expansion's contains
 // entries, nested ones too (entries without a code only group others).
 func expansionCodes(v any, out []coding) []coding {
-	for _, c := range objectsOf(v) {
+	for _, c := range fhir.Objects(v) {
 		system, _ := c["system"].(string)
 		code, _ := c["code"].(string)
 		if code != "" {
@@ -248,9 +248,9 @@ func expansionCodes(v any, out []coding) []coding {
 // cannot be expanded without a terminology service.
 func composeCodes(v any, part string) ([]coding, error) {
 	var out []coding
-	for i, inc := range objectsOf(v) {
+	for i, inc := range fhir.Objects(v) {
 		system, _ := inc["system"].(string)
-		concepts := objectsOf(inc["concept"])
+		concepts := fhir.Objects(inc["concept"])
 		switch {
 		case inc["valueSet"] != nil:
 			return nil, fmt.Errorf("compose.%s[%d] takes codes from other value sets", part, i)
@@ -326,7 +326,7 @@ func (x *expander) tree(name, system string) (*codeTree, error) {
 	}
 	var walk func(v any, parent string)
 	walk = func(v any, parent string) {
-		for _, c := range objectsOf(v) {
+		for _, c := range fhir.Objects(v) {
 			code, _ := c["code"].(string)
 			if code == "" {
 				continue
@@ -337,7 +337,7 @@ func (x *expander) tree(name, system string) (*codeTree, error) {
 			if parent != "" {
 				link(parent, code)
 			}
-			for _, p := range objectsOf(c["property"]) {
+			for _, p := range fhir.Objects(c["property"]) {
 				other, _ := p["valueCode"].(string)
 				switch p["code"] {
 				case "parent":
@@ -360,21 +360,4 @@ func (x *expander) tree(name, system string) (*codeTree, error) {
 	}
 	x.systems[system] = t
 	return t, nil
-}
-
-// objectsOf returns an object or the objects of an array.
-func objectsOf(v any) []map[string]any {
-	switch v := v.(type) {
-	case map[string]any:
-		return []map[string]any{v}
-	case []any:
-		out := make([]map[string]any, 0, len(v))
-		for _, x := range v {
-			if m, ok := x.(map[string]any); ok {
-				out = append(out, m)
-			}
-		}
-		return out
-	}
-	return nil
 }

@@ -68,12 +68,12 @@ func (h *Handler) renderConsents(w http.ResponseWriter, r *http.Request, s *sign
 				return
 			}
 			c := consentView{ID: v.ID, Patient: pid, Active: m["status"] == "active", Since: v.LastUpdated.In(shanghai).Format("2006-01-02 15:04")}
-			for _, pu := range asMaps(prov["purpose"]) {
+			for _, pu := range fhir.Objects(prov["purpose"]) {
 				if code, _ := pu["code"].(string); slices.Contains(refusablePurposes, code) {
 					c.PurposeKey = "purpose." + code
 				}
 			}
-			for _, a := range asMaps(prov["actor"]) {
+			for _, a := range fhir.Objects(prov["actor"]) {
 				ref, _ := a["reference"].(map[string]any)
 				if s, _ := ref["reference"].(string); s != "" {
 					c.OrgName = orgNames[s]
@@ -107,17 +107,6 @@ func (h *Handler) searchEach(r *http.Request, typ string, q url.Values, fn func(
 		fn(v, m)
 	}
 	return nil
-}
-
-func asMaps(v any) []map[string]any {
-	xs, _ := v.([]any)
-	var out []map[string]any
-	for _, x := range xs {
-		if m, ok := x.(map[string]any); ok {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 // refuseOrg records a resident's refusal of an institution, or of a
