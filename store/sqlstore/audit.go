@@ -479,22 +479,17 @@ func (a auditTx) PutKey(ctx context.Context, k store.PlatformKey) error {
 }
 
 func (a auditTx) SealKey(ctx context.Context, name string, sealed []byte) error {
-	res, err := a.t.exec(ctx, `UPDATE platform_keys SET private_key = ? WHERE name = ?`, sealed, name)
-	if err != nil {
-		return fmt.Errorf("platform key: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("platform key: %w", err)
-	}
-	if n == 0 {
-		return fhir.Errorf(fhir.IssueNotFound, "platform key %q does not exist", name)
-	}
-	return nil
+	return a.changeKey(ctx, name, `UPDATE platform_keys SET private_key = ? WHERE name = ?`, sealed, name)
 }
 
 func (a auditTx) DeleteKey(ctx context.Context, name string) error {
-	res, err := a.t.exec(ctx, `DELETE FROM platform_keys WHERE name = ?`, name)
+	return a.changeKey(ctx, name, `DELETE FROM platform_keys WHERE name = ?`, name)
+}
+
+// changeKey runs a statement on platform key name's row: not-found when
+// there is no such key.
+func (a auditTx) changeKey(ctx context.Context, name, q string, args ...any) error {
+	res, err := a.t.exec(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("platform key: %w", err)
 	}
