@@ -678,8 +678,9 @@ func putJSON(ctx context.Context, tx store.Tx, kind, key string, v any) error {
 // and the OpenID Connect id token key. After it commits only next opens
 // them. Keys retired by a rotation (RotateCA, audit.Log.RotateKey,
 // identity.IDTokenSigner.RotateKey) keep no private half: there is
-// nothing of them to re-encrypt.
-func RotateMasterKey(ctx context.Context, st store.Store, current, next []byte) error {
+// nothing of them to re-encrypt. The rotation appends a key-rotate entry
+// through a (nil: none) in the same transaction.
+func RotateMasterKey(ctx context.Context, st store.Store, a audit.Appender, current, next []byte) error {
 	cur, err := NewMasterCipher(current)
 	if err != nil {
 		return err
@@ -688,24 +689,27 @@ func RotateMasterKey(ctx context.Context, st store.Store, current, next []byte) 
 	if err != nil {
 		return err
 	}
-	return st.Update(ctx, func(tx store.Tx) error {
+	return audit.Act(ctx, st, a, func(error) bool { return false }, func(tx store.Tx) (*audit.Entry, error) {
 		for _, name := range []string{audit.KeyName, identity.IDTokenKeyName} {
 			if err := reseal(ctx, tx, name, cur, nxt); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		var ca caRecord
 		if err := getJSON(ctx, tx, kindCA, "ca", &ca); err != nil {
-			return err
+			return nil, err
 		}
 		pk, err := ca.Key.open(current, []byte(kindCA))
 		if err != nil {
-			return fmt.Errorf("signing: the CA key does not open with the current master key: %w", err)
+			return nil, fmt.Errorf("signing: the CA key does not open with the current master key: %w", err)
 		}
 		if ca.Key, err = seal(next, pk, []byte(kindCA)); err != nil {
-			return err
+			return nil, err
 		}
-		return putJSON(ctx, tx, kindCA, "ca", &ca)
+		if err := putJSON(ctx, tx, kindCA, "ca", &ca); err != nil {
+			return nil, err
+		}
+		return &audit.Entry{Action: audit.ActionKeyRotate, Detail: "master key: the CA, audit checkpoint and id token keys re-encrypted"}, nil
 	})
 }
 

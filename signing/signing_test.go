@@ -220,6 +220,19 @@ func TestOpenSSLVerifies(t *testing.T) {
 	}
 }
 
+// appended records the entries appended through it (an audit.Appender).
+type appended struct {
+	entries  []audit.Entry
+	notified int
+}
+
+func (a *appended) Append(_ context.Context, _ store.Tx, e audit.Entry) error {
+	a.entries = append(a.entries, e)
+	return nil
+}
+
+func (a *appended) Notify() { a.notified++ }
+
 func TestRotateMasterKey(t *testing.T) {
 	st := storetest.OpenSQLite(t, nil)
 	s := open(t, st, AlgSM2, master)
@@ -232,11 +245,18 @@ func TestRotateMasterKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	next := []byte("fedcba9876543210")
-	if err := RotateMasterKey(ctx, st, []byte("wrong-key-123456"), next); err == nil {
+	log := &appended{}
+	if err := RotateMasterKey(ctx, st, log, []byte("wrong-key-123456"), next); err == nil {
 		t.Error("rotation with a wrong current key succeeded")
 	}
-	if err := RotateMasterKey(ctx, st, master, next); err != nil {
+	if len(log.entries) != 0 {
+		t.Errorf("a failed rotation was audited: %v", log.entries)
+	}
+	if err := RotateMasterKey(ctx, st, log, master, next); err != nil {
 		t.Fatal(err)
+	}
+	if len(log.entries) != 1 || log.entries[0].Action != audit.ActionKeyRotate || log.notified != 1 {
+		t.Errorf("the rotation's audit entries: %+v (notified %d)", log.entries, log.notified)
 	}
 	if _, err := Open(ctx, Options{Store: st, MasterKey: master}); err == nil {
 		t.Error("the old master key still opens the CA")

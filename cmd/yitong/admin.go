@@ -211,7 +211,7 @@ func (c *adminCmd) rotateMasterKey(ctx context.Context, args []string) error {
 				return err
 			}
 		}
-		if err := signing.RotateMasterKey(ctx, p.svc.Store(), current, next); err != nil {
+		if err := signing.RotateMasterKey(ctx, p.svc.Store(), p.audit, current, next); err != nil {
 			return err
 		}
 		if fromEnv {
