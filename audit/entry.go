@@ -110,6 +110,19 @@ func ParseEntry(b []byte) (Entry, error) {
 	return e, nil
 }
 
+// ParseEntries parses the bodies of stored records (ParseEntry), in order.
+func ParseEntries(recs []store.AuditRecord) ([]Entry, error) {
+	out := make([]Entry, 0, len(recs))
+	for _, r := range recs {
+		e, err := ParseEntry(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
 // normalize sets the entry's version and time (UTC, microseconds) and
 // bounds its detail.
 func (e *Entry) normalize() {

@@ -3,7 +3,6 @@ package audit
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -11,9 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/emmansun/gmsm/sm2"
-	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/store"
@@ -305,24 +301,9 @@ func (l *Log) RotateKey(ctx context.Context) (KeyRotation, error) {
 	if err := l.Flush(ctx); err != nil {
 		return KeyRotation{}, err
 	}
-	priv, err := newKey(l.cfg.Sign)
+	der, pubDER, err := generateKey(l.cfg.Sign)
 	if err != nil {
 		return KeyRotation{}, err
-	}
-	der, err := smx509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return KeyRotation{}, fmt.Errorf("audit: key: %w", err)
-	}
-	var pub any
-	switch p := priv.(type) {
-	case *sm2.PrivateKey:
-		pub = &p.PublicKey
-	case *ecdsa.PrivateKey:
-		pub = &p.PublicKey
-	}
-	pubDER, err := smx509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return KeyRotation{}, fmt.Errorf("audit: key: %w", err)
 	}
 	next, err := parseSigner(store.PlatformKey{Name: KeyName, Algorithm: l.cfg.Sign, PrivateKey: der, PublicKey: pubDER})
 	if err != nil {

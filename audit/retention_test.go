@@ -56,13 +56,9 @@ func agentEntries(t *testing.T, l *audit.Log, agent string) []audit.Entry {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []audit.Entry
-	for _, r := range recs {
-		e, err := audit.ParseEntry(r.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, e)
+	out, err := audit.ParseEntries(recs)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
@@ -251,21 +247,29 @@ func TestPrune(t *testing.T) {
 	}
 }
 
+// clockedLog opens a log on a fresh SQLite database whose clock the test
+// moves (starting 2026-01-10).
+func clockedLog(t *testing.T) (*clock, store.Store, *audit.Log) {
+	t.Helper()
+	c := &clock{t: time.Date(2026, 1, 10, 2, 0, 0, 0, time.UTC)}
+	st := storetest.OpenSQLite(t, c.Now)
+	l, err := audit.Open(context.Background(), audit.Config{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, st, l
+}
+
 // TestPruneRefusedBelowMinimum: a retention below the legal minimum
 // (a settings record written behind the platform's back) prunes nothing.
 func TestPruneRefusedBelowMinimum(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{t: time.Date(2026, 1, 10, 2, 0, 0, 0, time.UTC)}
-	st := storetest.OpenSQLite(t, c.Now)
-	l, err := audit.Open(ctx, audit.Config{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, st, l := clockedLog(t)
 	fill(t, ctx, st, l, 5, 1, "old")
 	if _, err := l.Checkpoint(ctx); err != nil {
 		t.Fatal(err)
 	}
-	err = st.Update(ctx, func(tx store.Tx) error {
+	err := st.Update(ctx, func(tx store.Tx) error {
 		return tx.Records().Put(ctx, store.Record{Kind: "audit-settings", Key: "retention", Value: []byte(`{"months":3}`)})
 	})
 	if err != nil {
@@ -288,12 +292,7 @@ func TestPruneRefusedBelowMinimum(t *testing.T) {
 // millisecond younger is not.
 func TestPruneBoundary(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{t: time.Date(2026, 1, 10, 2, 0, 0, 0, time.UTC)}
-	st := storetest.OpenSQLite(t, c.Now)
-	l, err := audit.Open(ctx, audit.Config{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, st, l := clockedLog(t)
 	fill(t, ctx, st, l, 4, 1, "old")
 	cp, err := l.Checkpoint(ctx)
 	if err != nil {
@@ -322,12 +321,7 @@ func TestPruneBoundary(t *testing.T) {
 // stops with its context.
 func TestRunRetention(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{t: time.Date(2026, 1, 10, 2, 0, 0, 0, time.UTC)}
-	st := storetest.OpenSQLite(t, c.Now)
-	l, err := audit.Open(ctx, audit.Config{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, st, l := clockedLog(t)
 	fill(t, ctx, st, l, 4, 1, "old")
 	cp, err := l.Checkpoint(ctx)
 	if err != nil {

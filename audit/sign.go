@@ -112,6 +112,29 @@ type KeyCipher interface {
 	Sealed(b []byte) bool
 }
 
+// generateKey draws a new checkpoint key pair of alg and returns it as
+// PKCS#8 (private) and PKIX (public) DER.
+func generateKey(alg string) (privDER, pubDER []byte, err error) {
+	priv, err := newKey(alg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if privDER, err = smx509.MarshalPKCS8PrivateKey(priv); err != nil {
+		return nil, nil, fmt.Errorf("audit: key: %w", err)
+	}
+	var pub any
+	switch p := priv.(type) {
+	case *sm2.PrivateKey:
+		pub = &p.PublicKey
+	case *ecdsa.PrivateKey:
+		pub = &p.PublicKey
+	}
+	if pubDER, err = smx509.MarshalPKIXPublicKey(pub); err != nil {
+		return nil, nil, fmt.Errorf("audit: key: %w", err)
+	}
+	return privDER, pubDER, nil
+}
+
 // loadSigner returns the signer of the stored key, creating the key with
 // alg when there is none yet. tx must be a write transaction holding the
 // tree lock (AuditTx.State), so two nodes starting together create one key.
@@ -123,24 +146,9 @@ func loadSigner(ctx context.Context, tx store.Tx, alg string, kc KeyCipher) (*si
 		return openKey(ctx, tx, k, kc)
 	}
 	if fhir.CodeOf(err) == fhir.IssueNotFound {
-		priv, err := newKey(alg)
+		der, pubDER, err := generateKey(alg)
 		if err != nil {
 			return nil, err
-		}
-		der, err := smx509.MarshalPKCS8PrivateKey(priv)
-		if err != nil {
-			return nil, fmt.Errorf("audit: key: %w", err)
-		}
-		var pub any
-		switch p := priv.(type) {
-		case *sm2.PrivateKey:
-			pub = &p.PublicKey
-		case *ecdsa.PrivateKey:
-			pub = &p.PublicKey
-		}
-		pubDER, err := smx509.MarshalPKIXPublicKey(pub)
-		if err != nil {
-			return nil, fmt.Errorf("audit: key: %w", err)
 		}
 		k = store.PlatformKey{Name: KeyName, Algorithm: alg, PrivateKey: der, PublicKey: pubDER, Created: tx.Now()}
 		stored := k

@@ -892,12 +892,12 @@ func testBreakGlassReview(t *testing.T, s *site, rb *http.Client, patient string
 	if err != nil {
 		t.Fatal(err)
 	}
+	reviews, err := audit.ParseEntries(recs)
+	if err != nil {
+		t.Fatal(err)
+	}
 	outcomes := []string{}
-	for _, rec := range recs {
-		e, err := audit.ParseEntry(rec.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, e := range reviews {
 		outcomes = append(outcomes, e.Outcome)
 	}
 	slices.Sort(outcomes)
@@ -989,13 +989,9 @@ func TestAuditSettingsPage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var out []audit.Entry
-		for _, r := range recs {
-			e, err := audit.ParseEntry(r.Body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, e)
+		out, err := audit.ParseEntries(recs)
+		if err != nil {
+			t.Fatal(err)
 		}
 		return out
 	}
