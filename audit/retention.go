@@ -255,12 +255,12 @@ func (l *Log) Prune(ctx context.Context) (PruneRun, error) {
 		if err != nil {
 			return err
 		}
+		if err := rules.CheckRetention(now, ret.Months); err != nil {
+			return fmt.Errorf("audit: nothing pruned: %w", err)
+		}
 		rule, err := retentionRule(now)
 		if err != nil {
 			return err
-		}
-		if err := rules.CheckRetention(now, ret.Months); err != nil {
-			return fmt.Errorf("audit: nothing pruned: %w", err)
 		}
 		run = PruneRun{Time: now, Before: st.PrunedBefore, Cutoff: rules.MonthsBefore(now, ret.Months), Months: ret.Months}
 		cp, err := a.CheckpointAt(ctx, run.Cutoff)

@@ -285,8 +285,9 @@ func (a auditTx) Find(ctx context.Context, q store.AuditQuery) ([]store.AuditRec
 		where = append(where, `e.recorded < ?`)
 		args = append(args, q.To.UTC().UnixMicro())
 	}
-	// Pruned entries have no body (and no terms left).
-	where = append(where, `length(e.body) > 0`)
+	// Pruned entries have no body, no time (recorded 0) and no terms left;
+	// the time is the column the database can test without reading bodies.
+	where = append(where, `e.recorded > 0`)
 	if q.Before > 0 {
 		where = append(where, `e.seq < ?`)
 		args = append(args, q.Before)
