@@ -24,6 +24,8 @@ var textCases = []searchCase{
 	{name: "content and", typ: "Patient", query: "_content=male&_content=berlin", want: ids("pat-muller")},
 	{name: "content or", typ: "Patient", query: "_content=sevilla,berlin", want: ids("pat-muller", "pat-garcia")},
 	{name: "content not across values", typ: "Patient", query: "_content=smith%20john", want: nil},
+	{name: "text underscore is no wildcard", typ: "Patient", query: "_text=f_llow", want: nil},
+	{name: "text percent is no wildcard", typ: "Patient", query: "_text=%25llow", want: nil},
 	{name: "content display", typ: "Condition", query: "_content=influenza", want: ids("cond-flu")},
 	{name: "content system level", typ: "", query: "_content=uptstra", want: ids("pat-muller")},
 	{name: "text in a chain", typ: "Observation", query: "subject:Patient._text=高血压", want: ids("obs-g", "obs-open")},
