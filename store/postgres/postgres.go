@@ -32,6 +32,7 @@ func Dialect() *sqlstore.Dialect {
 		Name:             "postgres",
 		Numbered:         true,
 		BatchWrites:      true,
+		DriverPrepares:   true,
 		Migrations:       sub,
 		MaxParams:        65535,
 		LockSQL:          `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`,

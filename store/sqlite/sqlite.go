@@ -38,8 +38,11 @@ func Dialect() *sqlstore.Dialect {
 		LastInsertID:   true,
 		DetachContext:  true,
 		ForceJoinOrder: true,
-		MaxParams:      32766,
-		ReadTx:         &sql.TxOptions{ReadOnly: true},
+		// Preparing anew in every transaction was 16% of an audited
+		// read's CPU.
+		CacheStatements: true,
+		MaxParams:       32766,
+		ReadTx:          &sql.TxOptions{ReadOnly: true},
 		IsRetryable: func(err error) bool {
 			var se sqlite3.Error
 			return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)

@@ -29,6 +29,15 @@ type Dialect struct {
 	// cancelled, a scheduler round trip per statement that made bulk loads
 	// three times slower.
 	DetachContext bool
+	// CacheStatements keeps the package's prepared statements across
+	// transactions, per connection (see stmtCache). For SQLite, which
+	// compiles statements in process.
+	CacheStatements bool
+	// DriverPrepares runs the package's statements without preparing them
+	// in the transaction: the driver prepares and caches them per
+	// connection itself (pgx), where a prepare of our own would cost a
+	// round trip and closing it another, in every transaction.
+	DriverPrepares bool
 	// MaxParams is the largest number of bind parameters in one statement.
 	MaxParams int
 	// LockSQL, when set, takes a transaction-scoped lock on its one string

@@ -21,6 +21,10 @@ type Store struct {
 	reader *sql.DB
 	now    func() time.Time
 	params paramIDs
+	// writerStmts and readerStmts cache prepared statements when the
+	// dialect asks for it (nil otherwise; the same cache when writer and
+	// reader are one DB).
+	writerStmts, readerStmts *stmtCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -32,7 +36,15 @@ func New(d *Dialect, writer, reader *sql.DB, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{d: d, writer: writer, reader: reader, now: now}
+	s := &Store{d: d, writer: writer, reader: reader, now: now}
+	if d.CacheStatements {
+		s.writerStmts = newStmtCache(writer)
+		s.readerStmts = s.writerStmts
+		if reader != writer {
+			s.readerStmts = newStmtCache(reader)
+		}
+	}
+	return s
 }
 
 // Dialect implements store.Store.
@@ -59,7 +71,14 @@ func (s *Store) Analyze(ctx context.Context) error {
 
 // Close implements store.Store.
 func (s *Store) Close() error {
-	err := s.writer.Close()
+	var err error
+	if s.writerStmts != nil {
+		err = s.writerStmts.close()
+		if s.readerStmts != s.writerStmts {
+			err = errors.Join(err, s.readerStmts.close())
+		}
+	}
+	err = errors.Join(err, s.writer.Close())
 	if s.reader != s.writer {
 		err = errors.Join(err, s.reader.Close())
 	}
@@ -68,7 +87,7 @@ func (s *Store) Close() error {
 
 // View implements store.Store.
 func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
-	return s.run(ctx, s.reader, s.d.ReadTx, false, fn)
+	return s.run(ctx, s.reader, s.readerStmts, s.d.ReadTx, false, fn)
 }
 
 // Update implements store.Store. A transaction that fails with a transient
@@ -77,7 +96,7 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = s.run(ctx, s.writer, s.d.WriteTx, true, fn)
+		err = s.run(ctx, s.writer, s.writerStmts, s.d.WriteTx, true, fn)
 		if err == nil || s.d.IsRetryable == nil || !s.d.IsRetryable(err) {
 			return err
 		}
@@ -90,16 +109,23 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 	return err
 }
 
-func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, write bool, fn func(store.Tx) error) (err error) {
+// run runs fn in a transaction on db; cache, when not nil, is db's
+// statement cache.
+func (s *Store) run(ctx context.Context, db *sql.DB, cache *stmtCache, opts *sql.TxOptions, write bool, fn func(store.Tx) error) (err error) {
 	sqltx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &tx{d: s.d, tx: sqltx, now: s.now().UTC().Truncate(time.Microsecond), write: write, params: &s.params}
+	t := &tx{d: s.d, tx: sqltx, now: s.now().UTC().Truncate(time.Microsecond), write: write, params: &s.params, cache: cache}
 	defer func() {
 		t.closeStmts()
 		if err != nil {
 			_ = sqltx.Rollback() // the error that made us roll back is the one to report
+		}
+		// The transaction's connection is free again: the statements
+		// it prepared for itself can now be prepared on the DB.
+		if len(t.missed) > 0 {
+			cache.add(ctx, t.missed)
 		}
 	}()
 	if s.d.AfterBegin != nil {

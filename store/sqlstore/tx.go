@@ -12,13 +12,19 @@ import (
 )
 
 // tx implements store.Tx. Prepared statements are cached for the life of the
-// transaction, which pays off in bulk loads of thousands of resources.
+// transaction, which pays off in bulk loads of thousands of resources, and
+// with Dialect.CacheStatements across transactions (stmtCache).
 type tx struct {
 	d     *Dialect
 	tx    *sql.Tx
 	now   time.Time
 	write bool
 	stmts map[string]*sql.Stmt
+	// cache is the Store's statement cache for this transaction's DB (nil
+	// when the dialect keeps none); missed lists the rebound queries this
+	// transaction prepared itself, to be added once it has ended.
+	cache  *stmtCache
+	missed []string
 	// pending holds queued writes for dialects with BatchWrites.
 	pending *batch
 	// params is the Store's cache of search parameter numbers; newPids
@@ -37,15 +43,33 @@ func (t *tx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	if s, ok := t.stmts[q]; ok {
 		return s, nil
 	}
-	s, err := t.tx.PrepareContext(ctx, t.d.rebind(q))
-	if err != nil {
-		return nil, fmt.Errorf("prepare: %w", err)
+	rq := t.d.rebind(q)
+	var s *sql.Stmt
+	if shared := t.cachedStmt(rq); shared != nil {
+		// Reuses the statement prepared on this transaction's connection,
+		// or prepares it there (and keeps it with the shared statement).
+		s = t.tx.StmtContext(ctx, shared)
+	} else {
+		var err error
+		if s, err = t.tx.PrepareContext(ctx, rq); err != nil {
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+		if t.cache != nil {
+			t.missed = append(t.missed, rq)
+		}
 	}
 	if t.stmts == nil {
 		t.stmts = make(map[string]*sql.Stmt)
 	}
 	t.stmts[q] = s
 	return s, nil
+}
+
+func (t *tx) cachedStmt(rq string) *sql.Stmt {
+	if t.cache == nil {
+		return nil
+	}
+	return t.cache.get(rq)
 }
 
 func (t *tx) closeStmts() {
@@ -72,6 +96,9 @@ func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error
 	ctx, err := t.stmtContext(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if t.d.DriverPrepares {
+		return t.tx.ExecContext(ctx, t.d.rebind(q), args...)
 	}
 	s, err := t.stmt(ctx, q)
 	if err != nil {
@@ -101,6 +128,9 @@ func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error
 	ctx, err := t.stmtContext(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if t.d.DriverPrepares {
+		return t.tx.QueryContext(ctx, t.d.rebind(q), args...)
 	}
 	s, err := t.stmt(ctx, q)
 	if err != nil {
