@@ -299,12 +299,27 @@ type Verification struct {
 	Signed, Expires time.Time
 	// Provenance is the signature's Provenance (versioned reference).
 	Provenance string
-	// Issue says what fails ("" when Valid).
-	Issue string
+	// Issue says what fails ("" when Valid), and Code which check failed
+	// (one of the Issue* codes, for pages that say it in their language).
+	Issue, Code string
 	// Disclosed are the versions the verification read (the current
 	// request, the signed version, the Provenance), for the audit entry.
 	Disclosed []store.Version
 }
+
+// Codes of what fails in a verification.
+const (
+	IssueUnsigned   = "unsigned"
+	IssueUnreadable = "unreadable"
+	IssueRevoked    = "revoked"
+	IssueInvalid    = "invalid"
+	IssueSigner     = "signer"
+	IssueChanged    = "changed"
+	IssueExpired    = "expired"
+)
+
+// fail records what fails.
+func (v *Verification) fail(code, issue string) { v.Code, v.Issue = code, issue }
 
 // Verify checks the signature of MedicationRequest/id: the Provenance of
 // its latest signed version, the signature over that version's stored
@@ -324,7 +339,7 @@ func (s *Service) Verify(ctx context.Context, id string) (Verification, error) {
 		return out, err
 	}
 	if prov == nil {
-		out.Issue = "the prescription is not signed"
+		out.fail(IssueUnsigned, "the prescription is not signed")
 		return out, nil
 	}
 	out.Disclosed = append(out.Disclosed, prov.Version)
@@ -335,12 +350,12 @@ func (s *Service) Verify(ctx context.Context, id string) (Verification, error) {
 	out.SignedByName, _ = who["display"].(string)
 	when, _ := sigEl["when"].(string)
 	if out.Signed, err = time.Parse(time.RFC3339Nano, when); err != nil {
-		out.Issue = "the signature has no valid time"
+		out.fail(IssueUnreadable, "the signature has no valid time")
 		return out, nil
 	}
 	signed, err := s.res.VRead(ctx, "MedicationRequest", id, strconv.FormatInt(vid, 10))
 	if err != nil {
-		out.Issue = fmt.Sprintf("the signed version %d cannot be read", vid)
+		out.fail(IssueUnreadable, fmt.Sprintf("the signed version %d cannot be read", vid))
 		return out, nil
 	}
 	out.Disclosed = append(out.Disclosed, signed.Version)
@@ -356,31 +371,31 @@ func (s *Service) Verify(ctx context.Context, id string) (Verification, error) {
 		}
 	}
 	if err1 != nil || err2 != nil || len(data) == 0 || len(certDER) == 0 {
-		out.Issue = "the Provenance carries no readable signature or certificate"
+		out.fail(IssueUnreadable, "the Provenance carries no readable signature or certificate")
 		return out, nil
 	}
 	cert, err := s.sign.Verify(ctx, Payload(signed.Version), signing.Signature{Value: data, CertDER: certDER}, out.Signed)
 	switch {
 	case errors.Is(err, signing.ErrRevoked):
-		out.Issue = "the signer's certificate is revoked"
+		out.fail(IssueRevoked, "the signer's certificate is revoked")
 		return out, nil
 	case errors.Is(err, signing.ErrInvalid):
-		out.Issue = "the signature does not verify: " + strings.TrimPrefix(err.Error(), "signing: ")
+		out.fail(IssueInvalid, "the signature does not verify: "+strings.TrimPrefix(err.Error(), "signing: "))
 		return out, nil
 	case err != nil:
 		return out, err
 	}
 	requester := reference(signed.Resource["requester"])
 	if cert.Subject.SerialNumber != requester || out.SignedBy != requester {
-		out.Issue = "the signer is not the prescription's requester"
+		out.fail(IssueSigner, "the signer is not the prescription's requester")
 		return out, nil
 	}
 	if cur.Version.VersionID != vid {
-		out.Issue = fmt.Sprintf("the prescription changed after it was signed: version %d was signed, the current version is %d", vid, cur.Version.VersionID)
+		out.fail(IssueChanged, fmt.Sprintf("the prescription changed after it was signed: version %d was signed, the current version is %d", vid, cur.Version.VersionID))
 		return out, nil
 	}
 	if !out.Expires.IsZero() && !s.now().Before(out.Expires) {
-		out.Issue = "the prescription expired at " + out.Expires.In(shanghai).Format(time.RFC3339) + " (RULES.md B10)"
+		out.fail(IssueExpired, "the prescription expired at "+out.Expires.In(shanghai).Format(time.RFC3339)+" (RULES.md B10)")
 		return out, nil
 	}
 	out.Valid = true
