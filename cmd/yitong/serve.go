@@ -147,6 +147,6 @@ func newServer(p *platform, data string, log *slog.Logger) http.Handler {
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	mux.Handle("/", web.New(web.Config{Version: version, Dialect: st.Dialect(), Identity: p.id, Signing: p.sign,
-		Policy: gate.Policy, Registry: practitioners, Resources: svc, Audit: p.audit, Logger: log}))
+		Policy: gate.Policy, Registry: practitioners, Resources: svc, Audit: p.audit, Prescribing: rx, Logger: log}))
 	return mux
 }
