@@ -380,7 +380,11 @@ func (s *Service) Verify(ctx context.Context, id string) (Verification, error) {
 		out.fail(IssueRevoked, "the signer's certificate is revoked")
 		return out, nil
 	case errors.Is(err, signing.ErrInvalid):
-		out.fail(IssueInvalid, "the signature does not verify: "+strings.TrimPrefix(err.Error(), "signing: "))
+		issue := "the signature does not verify"
+		if why := strings.TrimPrefix(strings.TrimPrefix(err.Error(), signing.ErrInvalid.Error()), ": "); why != "" {
+			issue += ": " + why
+		}
+		out.fail(IssueInvalid, issue)
 		return out, nil
 	case err != nil:
 		return out, err

@@ -1,11 +1,18 @@
 package rest_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"encoding/base64"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/yitong-health/yitong/identity"
 	"github.com/yitong-health/yitong/prescribing"
@@ -123,6 +130,44 @@ func (sw *signWorld) verify(t *testing.T, id, tok string) map[string]any {
 	return out
 }
 
+// offlineVerifies checks the signature of a Provenance over payload with
+// the CA certificate (DER) alone, as a relying party outside the
+// platform does: the certificate in the signature's extension must be the
+// CA's, and its SM2 key must verify the signature (sigFormat SM2-SM3).
+func offlineVerifies(caDER []byte, prov any, payload []byte) error {
+	ca, err := smx509.ParseCertificate(caDER)
+	if err != nil {
+		return err
+	}
+	certDER, err := base64.StdEncoding.DecodeString(str(prov, "signature", 0, "extension", 0, "valueBase64Binary"))
+	if err != nil {
+		return err
+	}
+	cert, err := smx509.ParseCertificate(certDER)
+	if err != nil {
+		return err
+	}
+	if err := cert.CheckSignatureFrom(ca); err != nil {
+		return err
+	}
+	sig, err := base64.StdEncoding.DecodeString(str(prov, "signature", 0, "data"))
+	if err != nil {
+		return err
+	}
+	pub, ok := cert.PublicKey.(*ecdsa.PublicKey)
+	if !ok || !sm2.VerifyASN1WithSM2(pub, nil, payload, sig) {
+		return errors.New("the signature does not verify")
+	}
+	return nil
+}
+
+func verifyOffline(t *testing.T, caDER []byte, prov any, payload []byte) {
+	t.Helper()
+	if err := offlineVerifies(caDER, prov, payload); err != nil {
+		t.Errorf("offline verification: %v", err)
+	}
+}
+
 // TestSign: a doctor signs their draft prescription with their PIN; the
 // signature is a Provenance of the signed version and $verify checks it;
 // everyone else is refused, and a refusal writes nothing.
@@ -157,6 +202,15 @@ func TestSign(t *testing.T) {
 					str(p, "signature", 0, "data") == "" ||
 					str(p, "signature", 0, "extension", 0, "valueBase64Binary") == "" {
 					t.Errorf("the Provenance: %v", p)
+				}
+				// A relying party verifies with the Provenance, the signed
+				// version as a vread returns it and the CA certificate alone.
+				vr := e.do(t, "GET", "/MedicationRequest/"+rx+"/_history/2", nil, bearer(sw.admin)...)
+				wantStatus(t, vr, http.StatusOK)
+				verifyOffline(t, sw.signer.CACertificate(), p, vr.Body)
+				changed := bytes.Replace(vr.Body, []byte("每日一次"), []byte("每日三次"), 1)
+				if offlineVerifies(sw.signer.CACertificate(), p, changed) == nil {
+					t.Error("the signature verifies a changed prescription")
 				}
 				v := sw.verify(t, rx, drTok)
 				if get(v["valid"], "valueBoolean") != true || v["issue"] != nil {
