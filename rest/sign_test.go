@@ -311,6 +311,30 @@ func TestSign(t *testing.T) {
 				}
 			})
 
+			t.Run("revoked certificate", func(t *testing.T) {
+				tok, pr := sw.doctor(t, "dr-revoked", identity.RoleDoctor, true)
+				signed := e.create(t, draftRx(sw.patient["own"], pr), bearer(sw.admin)...)
+				wantStatus(t, sign(signed, tok, "246810"), http.StatusOK)
+				acct, err := sw.id.AccountByUsername(context.Background(), "dr-revoked")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := sw.signer.Revoke(context.Background(), acct.ID, "key lost"); err != nil {
+					t.Fatal(err)
+				}
+				v := sw.verify(t, signed, tok)
+				if get(v["valid"], "valueBoolean") != false || !strings.Contains(str(v["issue"], "valueString"), "revoked") {
+					t.Errorf("$verify after the signer's certificate was revoked: %v", v)
+				}
+				draft := e.create(t, draftRx(sw.patient["own"], pr), bearer(sw.admin)...)
+				if d := wantOutcome(t, sign(draft, tok, "246810"), http.StatusUnprocessableEntity); !strings.Contains(d, "revoked") {
+					t.Errorf("signing with a revoked certificate: %q", d)
+				}
+				if n := len(sw.provenances(t, draft)); n != 0 {
+					t.Errorf("%d Provenances by a revoked certificate", n)
+				}
+			})
+
 			t.Run("unsigned", func(t *testing.T) {
 				draft := e.create(t, draftRx(sw.patient["own"], drPr), bearer(sw.admin)...)
 				v := sw.verify(t, draft, drTok)
