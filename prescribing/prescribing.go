@@ -123,7 +123,7 @@ func (s *Service) Sign(ctx context.Context, p *auth.Principal, id, pin string) (
 		} else if err != nil {
 			return err
 		}
-		prov := s.provenance(ctx, p, out.Request.Version, tx.Store().Now(), sig)
+		prov := provenance(p, practitionerName(ctx, tx, p.Account.Practitioner), out.Request.Version, tx.Store().Now(), sig)
 		// A Provenance of a MedicationRequest is in no patient's
 		// compartment: the guard decides it for the request's patients.
 		pctx := ctx
@@ -192,11 +192,12 @@ func reference(v any) string {
 	return s
 }
 
-// provenance builds the Provenance of a signature of version v at now.
-func (s *Service) provenance(ctx context.Context, p *auth.Principal, v store.Version, now time.Time, sig signing.Signature) map[string]any {
+// provenance builds the Provenance of p's signature of version v at now;
+// name is p's Practitioner's name ("" when unknown).
+func provenance(p *auth.Principal, name string, v store.Version, now time.Time, sig signing.Signature) map[string]any {
 	at := resources.FormatInstant(now)
 	who := map[string]any{"reference": "Practitioner/" + p.Account.Practitioner}
-	if name := s.practitionerName(ctx, p.Account.Practitioner); name != "" {
+	if name != "" {
 		who["display"] = name
 	}
 	agent := map[string]any{
@@ -228,8 +229,8 @@ func (s *Service) provenance(ctx context.Context, p *auth.Principal, v store.Ver
 
 // practitionerName is the Practitioner's first name as written ("" when
 // it cannot be read).
-func (s *Service) practitionerName(ctx context.Context, id string) string {
-	r, err := s.res.Read(ctx, "Practitioner", id)
+func practitionerName(ctx context.Context, tx *resources.Tx, id string) string {
+	r, err := tx.Read(ctx, "Practitioner", id)
 	if err != nil {
 		return ""
 	}
