@@ -71,6 +71,7 @@ const (
 	ReasonPatient         = "patient"
 	ReasonRegistration    = "registration"
 	ReasonRegion          = "region"
+	ReasonPrescriber      = "prescriber"
 )
 
 // Deny returns the refusal of a category (401 for unauthenticated, 403
@@ -83,6 +84,7 @@ func Deny(reason string) error {
 		ReasonPatient:         "access denied (patient): no care relationship, consent or ownership covers this patient's data",
 		ReasonRegistration:    "access denied (registration): the practitioner has no active practice registration",
 		ReasonRegion:          "access denied (region): the account supervises no valid region (a GB/T 2260 code)",
+		ReasonPrescriber:      "access denied (prescriber): only the prescribing doctor, the request's requester, signs a prescription personally (RULES.md B1)",
 	}[reason]
 	if reason == ReasonUnauthenticated {
 		return fhir.Errorf(fhir.IssueSecurity, "%s", msg).WithStatus(http.StatusUnauthorized)
@@ -128,13 +130,13 @@ type Policy struct {
 // interactions that are not resource interactions.
 func PermOf(interaction string) byte {
 	switch interaction {
-	case "read", "vread", "history-instance", "$everything":
+	case "read", "vread", "history-instance", "$everything", "$verify":
 		return 'r'
 	case "search-type", "search-system", "history-type", "history-system":
 		return 's'
 	case "create":
 		return 'c'
-	case "update", "patch", "conditional-update", "conditional-patch":
+	case "update", "patch", "conditional-update", "conditional-patch", "$sign":
 		return 'u'
 	case "delete", "conditional-delete":
 		return 'd'
@@ -152,6 +154,9 @@ func (pol *Policy) Decide(ctx context.Context, p *Principal, interaction, typ st
 	}
 	if p == nil {
 		return Access{}, Deny(ReasonUnauthenticated)
+	}
+	if interaction == "$sign" && !signs(p) {
+		return Access{}, Deny(ReasonRole)
 	}
 	perm := PermOf(interaction)
 	if perm == 0 {

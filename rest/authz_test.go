@@ -54,6 +54,10 @@ var authzMatrix = map[string]string{
 	"$audit-events":       row("UU DD DD DD DD DD AA DD DD AA AA"),
 	"$audit-checkpoint":   row("UU DD DD DD DD DD AA DD DD AA AA"),
 	"$audit-proof":        row("UU DD DD DD DD DD AA DD DD AA AA"),
+	// Only the requesting doctor signs (RULES.md B1); the matrix's doctor
+	// has no certificate, so an allowed $sign is a 422 saying so.
+	"$sign":   row("UU DD AD DD DD DD DD DD DD DD DD"),
+	"$verify": row("UU AD AD AD AD DD AD DD DD DD AA"),
 	// The supervision platform reads the audit log as a system client
 	// (system/*.rs covers AuditEvent).
 	// Not interactions of their own, but rules of the table: directory
@@ -78,6 +82,7 @@ type matrixCase func(w *world, target string) (method, path string, body any, he
 // "other" outside it (Shanghai).
 type world struct {
 	patient, obs, spare map[string]string // by "own"/"other"
+	rx                  map[string]string // a draft MedicationRequest by the practitioner
 	ident               map[string]string // observation identifiers
 }
 
@@ -146,6 +151,12 @@ var matrixCases = map[string]matrixCase{
 	"$audit-checkpoint": func(w *world, p string) (string, string, any, []string) { return "GET", "/$audit-checkpoint", nil, nil },
 	"$audit-proof": func(w *world, p string) (string, string, any, []string) {
 		return "GET", "/$audit-proof?index=0", nil, nil
+	},
+	"$sign": func(w *world, p string) (string, string, any, []string) {
+		return "POST", "/MedicationRequest/" + w.rx[p] + "/$sign", pinParameters("123456"), nil
+	},
+	"$verify": func(w *world, p string) (string, string, any, []string) {
+		return "GET", "/MedicationRequest/" + w.rx[p] + "/$verify", nil, nil
 	},
 	"read Organization": func(w *world, p string) (string, string, any, []string) { return "GET", "/Organization/org1", nil, nil },
 	"create Organization": func(w *world, p string) (string, string, any, []string) {
@@ -324,7 +335,7 @@ func setupWorld(t *testing.T, e *env, id *identity.Service) (w *world, admin, pr
 	mk(map[string]any{"resourceType": "PractitionerRole", "active": true,
 		"practitioner": map[string]any{"reference": "Practitioner/" + pr},
 		"organization": map[string]any{"reference": "Organization/org1"}})
-	w = &world{patient: map[string]string{}, obs: map[string]string{}, spare: map[string]string{}, ident: map[string]string{}}
+	w = &world{patient: map[string]string{}, obs: map[string]string{}, spare: map[string]string{}, ident: map[string]string{}, rx: map[string]string{}}
 	division := map[string]string{"own": "110105", "other": "310115"}
 	for _, who := range []string{"own", "other"} {
 		w.patient[who] = mk(livingIn(patient("urn:matrix", who), division[who]))
@@ -332,6 +343,7 @@ func setupWorld(t *testing.T, e *env, id *identity.Service) (w *world, admin, pr
 		o := observation("Patient/" + w.patient[who])
 		o["identifier"] = []any{map[string]any{"system": "urn:matrix", "value": w.ident[who]}}
 		w.obs[who] = mk(o)
+		w.rx[who] = mk(draftRx(w.patient[who], pr))
 		mk(map[string]any{"resourceType": "Encounter", "status": "finished",
 			"class":   map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
 			"subject": map[string]any{"reference": "Patient/" + w.patient[who]}})
@@ -348,6 +360,13 @@ func setupWorld(t *testing.T, e *env, id *identity.Service) (w *world, admin, pr
 // through the authorization code flow (scope user/*.cruds).
 func userToken(t *testing.T, id *identity.Service, app identity.Client, a identity.Account) string {
 	t.Helper()
+	_, tok := accountToken(t, id, app, a)
+	return tok
+}
+
+// accountToken is userToken that also returns the account created.
+func accountToken(t *testing.T, id *identity.Service, app identity.Client, a identity.Account) (identity.Account, string) {
+	t.Helper()
 	ctx := context.Background()
 	acct, err := id.CreateAccount(ctx, a, "matrix-password-1", false)
 	if err != nil {
@@ -363,7 +382,7 @@ func userToken(t *testing.T, id *identity.Service, app identity.Client, a identi
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tok.Access
+	return acct, tok.Access
 }
 
 // TestSearchOracles checks that searches of a resident cannot reveal other

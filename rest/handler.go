@@ -16,6 +16,7 @@ import (
 	"github.com/yitong-health/yitong/audit"
 	"github.com/yitong-health/yitong/auth"
 	"github.com/yitong-health/yitong/export"
+	"github.com/yitong-health/yitong/prescribing"
 	"github.com/yitong-health/yitong/resources"
 )
 
@@ -65,6 +66,9 @@ type Config struct {
 	// checkpoints, proofs and AuditEvent view; nil leaves auditing out
 	// (tests of other concerns only: serve always sets it).
 	Audit *audit.Log
+	// Prescribing signs and verifies prescriptions (MedicationRequest
+	// $sign and $verify); nil leaves them out.
+	Prescribing *prescribing.Service
 }
 
 // Handler is the FHIR API.

@@ -24,9 +24,11 @@ import (
 	"github.com/yitong-health/yitong/fhir/spec"
 	"github.com/yitong-health/yitong/fhir/validate"
 	"github.com/yitong-health/yitong/identity"
+	"github.com/yitong-health/yitong/prescribing"
 	"github.com/yitong-health/yitong/registry"
 	"github.com/yitong-health/yitong/resources"
 	"github.com/yitong-health/yitong/rest"
+	"github.com/yitong-health/yitong/signing"
 	"github.com/yitong-health/yitong/store"
 	"github.com/yitong-health/yitong/store/storetest"
 )
@@ -51,6 +53,11 @@ type config struct {
 	// gate, when set, receives the identity service of the real access
 	// policy (bearer tokens, roles, care relationships) the env runs.
 	gate **identity.Service
+	// signer, when set, receives the signing service behind $sign.
+	signer **signing.Service
+	// faultyProvenance makes every write of a Provenance fail (after the
+	// signature), for the atomicity of $sign.
+	faultyProvenance bool
 }
 
 type option func(*config)
@@ -67,6 +74,13 @@ func withPolicy(p rest.Policy) option { return func(c *config) { c.rest.Policy =
 // withGate runs the platform's access policy instead of allowAll and
 // hands out its identity service, to issue tokens with.
 func withGate(id **identity.Service) option { return func(c *config) { c.gate = id } }
+
+// withSigning hands out the signing service of the env (to issue
+// certificates with).
+func withSigning(s **signing.Service) option { return func(c *config) { c.signer = s } }
+
+// withFaultyProvenance makes the store refuse every Provenance version.
+func withFaultyProvenance() option { return func(c *config) { c.faultyProvenance = true } }
 
 // withoutExport leaves the export manager (and so $export) out.
 func withoutExport() option { return func(c *config) { c.noExport = true } }
@@ -102,6 +116,9 @@ func newHandler(t testing.TB, st store.Store, log *slog.Logger, opts ...option) 
 		al = openTestAudit(t, st, log)
 		auditor = al
 	}
+	if c.faultyProvenance {
+		st = faultyStore{st}
+	}
 	svc := resources.New(st, resources.Options{
 		Validate:       validate.Resource,
 		IsResourceType: spec.IsResourceType,
@@ -111,6 +128,19 @@ func newHandler(t testing.TB, st store.Store, log *slog.Logger, opts ...option) 
 	cfg := c.rest
 	cfg.Audit = al
 	cfg.Service = svc
+	// Every handler signs prescriptions, as under `yitong serve`.
+	sopts := signing.Options{Store: st, MasterKey: []byte("0123456789abcdef")}
+	if al != nil {
+		sopts.Audit = al
+	}
+	signer, err := signing.Open(context.Background(), sopts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.signer != nil {
+		*c.signer = signer
+	}
+	cfg.Prescribing = prescribing.New(svc, signer, nil)
 	if c.gate != nil {
 		opts := identity.Options{}
 		if al != nil {
@@ -535,4 +565,22 @@ func openTestAudit(t testing.TB, st store.Store, log *slog.Logger) *audit.Log {
 		}
 	})
 	return l
+}
+
+// faultyStore fails every write of a Provenance: an act that writes one
+// must roll back whole.
+type faultyStore struct{ store.Store }
+
+func (s faultyStore) Update(ctx context.Context, fn func(tx store.Tx) error) error {
+	return s.Store.Update(ctx, func(tx store.Tx) error { return fn(faultyTx{tx}) })
+}
+
+type faultyTx struct{ store.Tx }
+
+func (t faultyTx) Put(ctx context.Context, v store.Version, idx store.Index) (store.Version, error) {
+	if v.Type == "Provenance" {
+		// Not an internal error: those fail the test through the log.
+		return store.Version{}, fhir.Errorf(fhir.IssueProcessing, "injected fault: a Provenance cannot be written").WithStatus(http.StatusServiceUnavailable)
+	}
+	return t.Tx.Put(ctx, v, idx)
 }

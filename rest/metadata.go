@@ -30,6 +30,8 @@ var operationDefinitions = map[string]string{
 	"audit-events":     "https://yitong.health/fhir/OperationDefinition/audit-events",
 	"audit-checkpoint": "https://yitong.health/fhir/OperationDefinition/audit-checkpoint",
 	"audit-proof":      "https://yitong.health/fhir/OperationDefinition/audit-proof",
+	"sign":             "https://yitong.health/fhir/OperationDefinition/MedicationRequest-sign",
+	"verify":           "https://yitong.health/fhir/OperationDefinition/MedicationRequest-verify",
 }
 
 // metadata serves the CapabilityStatement, built from the route table.

@@ -72,8 +72,11 @@ func TestMetadata(t *testing.T) {
 				t.Errorf("%s: conditional flags %v %v %v", typ, get(res, "conditionalCreate"), get(res, "conditionalUpdate"), get(res, "conditionalDelete"))
 			}
 			wantOps := []string(nil)
-			if typ == "Patient" {
+			switch typ {
+			case "Patient":
 				wantOps = []string{"everything", "export"}
+			case "MedicationRequest":
+				wantOps = []string{"sign", "verify"}
 			}
 			if ops := operations(res); !slices.Equal(ops, wantOps) {
 				t.Errorf("%s: operations %v, want %v", typ, ops, wantOps)
@@ -163,8 +166,11 @@ func TestMetadataWithoutExport(t *testing.T) {
 		}
 		for _, res := range list(cs, "rest", 0, "resource") {
 			want := []string(nil)
-			if str(res, "type") == "Patient" {
+			switch str(res, "type") {
+			case "Patient":
 				want = []string{"everything"}
+			case "MedicationRequest":
+				want = []string{"sign", "verify"}
 			}
 			if ops := operations(res); !slices.Equal(ops, want) {
 				t.Errorf("%s: operations %v, want %v", str(res, "type"), ops, want)

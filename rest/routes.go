@@ -49,6 +49,12 @@ func (h *Handler) routeTable() []route {
 		{"GET /fhir/Patient/{id}/$everything", "$everything", "instance", []string{"Patient"}, h.everything},
 	}
 	rs = append(rs, h.auditRoutes()...)
+	if h.cfg.Prescribing != nil {
+		rs = append(rs,
+			route{"POST /fhir/MedicationRequest/{id}/$sign", "$sign", "instance", []string{"MedicationRequest"}, h.sign},
+			route{"GET /fhir/MedicationRequest/{id}/$verify", "$verify", "instance", []string{"MedicationRequest"}, h.verify},
+		)
+	}
 	if h.cfg.Exports != nil {
 		rs = append(rs,
 			route{"GET /fhir/$export", "$export", "system", nil, h.exportKickoff},

@@ -92,3 +92,43 @@ func TestMonthsBefore(t *testing.T) {
 		}
 	}
 }
+
+// TestPrescriptionExpires: rule B10 counts calendar days in Asia/Shanghai:
+// valid on the day of issue, extended with a noted end to at most 3 days.
+func TestPrescriptionExpires(t *testing.T) {
+	cst := time.FixedZone("CST", 8*3600)
+	at := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, cst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	r, ok := PrescriptionValidityAt(at("2026-11-20 09:00"))
+	if !ok || r.String() != "B10@2007-05-01" {
+		t.Fatalf("rule %v %v", r, ok)
+	}
+	if _, ok := PrescriptionValidityAt(at("2007-04-30 23:59")); ok {
+		t.Error("a rule before 2007-05-01")
+	}
+	for _, c := range []struct{ issued, extend, want string }{
+		{"2026-11-20 00:00", "", "2026-11-21 00:00"},
+		{"2026-11-20 23:59", "", "2026-11-21 00:00"},
+		// 16:30 UTC on the 19th is 00:30 on the 20th in Beijing.
+		{"2026-11-20 00:30", "", "2026-11-21 00:00"},
+		{"2026-11-20 10:00", "2026-11-21 18:00", "2026-11-22 00:00"},
+		{"2026-11-20 10:00", "2026-11-22 08:00", "2026-11-23 00:00"},
+		{"2026-11-20 10:00", "2026-11-30 08:00", "2026-11-23 00:00"}, // at most 3 days
+		{"2026-11-20 10:00", "2026-11-19 08:00", "2026-11-21 00:00"}, // never shorter
+		{"2026-12-31 22:00", "2027-01-02 12:00", "2027-01-03 00:00"},
+	} {
+		var extend time.Time
+		if c.extend != "" {
+			extend = at(c.extend)
+		}
+		issued := at(c.issued).UTC()
+		if got := r.Expires(issued, extend); !got.Equal(at(c.want)) {
+			t.Errorf("issued %s, extended to %q: expires %v, want %s", c.issued, c.extend, got, c.want)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/emmansun/gmsm/sm4"
+	"github.com/emmansun/gmsm/smx509"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -149,4 +150,32 @@ func (m *MasterCipher) Open(name string, b []byte) ([]byte, error) {
 // Sealed reports whether b is a sealed key.
 func (m *MasterCipher) Sealed(b []byte) bool {
 	return len(b) >= len(sealedPrefix) && string(b[:len(sealedPrefix)]) == sealedPrefix
+}
+
+// Signature formats, as FHIR Signature.sigFormat names them (a MIME type;
+// no registered type names a bare ASN.1 DER signature, so these are the
+// platform's own): SM2 with SM3 and the default user ID 1234567812345678,
+// or ECDSA P-256 with SHA-256, over the signed bytes as they are.
+const (
+	SigFormatSM2  = "application/x-yitong-sm2-sm3-der"
+	SigFormatP256 = "application/x-yitong-ecdsa-p256-sha256-der"
+)
+
+// SigFormat returns the signature format of signatures by the holder of
+// certDER (its public key's algorithm), or "" for a key of neither.
+func SigFormat(certDER []byte) string {
+	cert, err := smx509.ParseCertificate(certDER)
+	if err != nil {
+		return ""
+	}
+	k, ok := cert.PublicKey.(*ecdsa.PublicKey)
+	switch {
+	case !ok:
+		return ""
+	case k.Curve == sm2.P256():
+		return SigFormatSM2
+	case k.Curve == elliptic.P256():
+		return SigFormatP256
+	}
+	return ""
 }

@@ -348,56 +348,112 @@ type Signature struct {
 	Serial  string
 }
 
-// Sign signs payload with the holder's key after checking the PIN. what
-// says what is signed (for the audit entry: "MedicationRequest/123").
+// Sign signs payload with the holder's key after checking the PIN, in a
+// transaction of its own with its audit entry (action sign). what says
+// what is signed (for the audit entry: "MedicationRequest/123"). A
+// refusal (IsRefusal) still commits: a wrong PIN counts.
 func (s *Service) Sign(ctx context.Context, a identity.Account, pin string, payload []byte, what string) (Signature, error) {
 	var out Signature
 	err := s.act(ctx, func(tx store.Tx) (*audit.Entry, error) {
-		now := tx.Now()
-		var h holder
-		if err := getJSON(ctx, tx, kindHolder, a.ID, &h); fhir.CodeOf(err) == fhir.IssueNotFound {
-			return nil, ErrNoCert
-		} else if err != nil {
-			return nil, err
-		}
-		e := &audit.Entry{Action: "sign", Agent: agent(a), Outcome: audit.OutcomeDenied, Detail: what}
-		if _, err := tx.Records().Get(ctx, kindRevoked, h.Serial); err == nil {
-			return e, ErrRevoked
-		} else if fhir.CodeOf(err) != fhir.IssueNotFound {
-			return nil, err
-		}
-		if now.Before(h.LockedUntil) {
-			return e, ErrLocked
-		}
-		pk, err := h.Key.open(pinKey(pin, h.Key.Salt), []byte(kindHolder+":"+a.ID))
-		if errors.Is(err, errOpen) {
-			h.Failures++
-			if h.Failures >= MaxPINFailures {
-				h.Failures, h.LockedUntil = 0, now.Add(PINLock)
-			}
-			return e, errors.Join(putJSON(ctx, tx, kindHolder, a.ID, &h), ErrBadPIN)
-		} else if err != nil {
-			return nil, err
-		}
-		key, err := smx509.ParsePKCS8PrivateKey(pk)
-		if err != nil {
-			return nil, err
-		}
-		sig, err := signWith(key.(crypto.Signer), payload)
-		if err != nil {
-			return nil, err
-		}
-		if h.Failures != 0 {
-			h.Failures = 0
-			if err := putJSON(ctx, tx, kindHolder, a.ID, &h); err != nil {
-				return nil, err
-			}
-		}
-		out = Signature{Value: sig, CertDER: h.CertDER, Serial: h.Serial}
-		e.Outcome, e.Detail = audit.OutcomeSuccess, what+" with certificate "+h.Serial
-		return e, nil
+		var e *audit.Entry
+		var err error
+		out, e, err = s.sign(ctx, tx, a, pin, what, func() ([]byte, error) { return payload, nil })
+		return e, err
 	})
 	return out, err
+}
+
+// SignTx is Sign inside the caller's write transaction tx, for a signed
+// write that must commit with what it signs: the PIN check, the failure
+// count and lock, the signature and its audit entry (action sign) are
+// all in tx. payload is called once the PIN has opened the key, and
+// returns the bytes to sign: the caller may write there what it signs,
+// and get back the stored bytes; an error from it is returned as is.
+//
+// A refusal (IsRefusal: wrong PIN, locked, no or revoked certificate)
+// has already written what must be kept (the failure count, the audit
+// entry of the refused attempt) and payload was not called: the caller
+// must commit tx without writing anything more of the act, and then
+// report the refusal. Any other error means tx must roll back. The
+// caller calls Notify after tx commits.
+func (s *Service) SignTx(ctx context.Context, tx store.Tx, a identity.Account, pin, what string, payload func() ([]byte, error)) (Signature, error) {
+	sig, e, err := s.sign(ctx, tx, a, pin, what, payload)
+	if err != nil && !IsRefusal(err) {
+		return Signature{}, err
+	}
+	if e != nil && s.opts.Audit != nil {
+		if aerr := s.opts.Audit.Append(ctx, tx, *e); aerr != nil {
+			return Signature{}, aerr
+		}
+	}
+	return sig, err
+}
+
+// Notify tells the audit log that entries appended by SignTx committed.
+func (s *Service) Notify() {
+	if s.opts.Audit != nil {
+		s.opts.Audit.Notify()
+	}
+}
+
+// IsRefusal reports whether err is one of the package's refusals, after
+// which the transaction still commits (a wrong PIN's count, the audit
+// entry of the attempt).
+func IsRefusal(err error) bool { return isRefusal(err) }
+
+// sign is the one PIN check and signature of Sign and SignTx: it returns
+// the signature and the audit entry to append (nil when there is none: no
+// certificate), or a refusal.
+func (s *Service) sign(ctx context.Context, tx store.Tx, a identity.Account, pin, what string, payload func() ([]byte, error)) (Signature, *audit.Entry, error) {
+	now := tx.Now()
+	var h holder
+	if err := getJSON(ctx, tx, kindHolder, a.ID, &h); fhir.CodeOf(err) == fhir.IssueNotFound {
+		return Signature{}, nil, ErrNoCert
+	} else if err != nil {
+		return Signature{}, nil, err
+	}
+	e := &audit.Entry{Action: "sign", Agent: agent(a), Outcome: audit.OutcomeDenied, Detail: what}
+	if _, err := tx.Records().Get(ctx, kindRevoked, h.Serial); err == nil {
+		return Signature{}, e, ErrRevoked
+	} else if fhir.CodeOf(err) != fhir.IssueNotFound {
+		return Signature{}, nil, err
+	}
+	if now.Before(h.LockedUntil) {
+		return Signature{}, e, ErrLocked
+	}
+	pk, err := h.Key.open(pinKey(pin, h.Key.Salt), []byte(kindHolder+":"+a.ID))
+	if errors.Is(err, errOpen) {
+		h.Failures++
+		if h.Failures >= MaxPINFailures {
+			h.Failures, h.LockedUntil = 0, now.Add(PINLock)
+		}
+		if err := putJSON(ctx, tx, kindHolder, a.ID, &h); err != nil {
+			return Signature{}, nil, err
+		}
+		return Signature{}, e, ErrBadPIN
+	} else if err != nil {
+		return Signature{}, nil, err
+	}
+	key, err := smx509.ParsePKCS8PrivateKey(pk)
+	if err != nil {
+		return Signature{}, nil, err
+	}
+	msg, err := payload()
+	if err != nil {
+		return Signature{}, nil, err
+	}
+	sig, err := signWith(key.(crypto.Signer), msg)
+	if err != nil {
+		return Signature{}, nil, err
+	}
+	if h.Failures != 0 {
+		h.Failures = 0
+		if err := putJSON(ctx, tx, kindHolder, a.ID, &h); err != nil {
+			return Signature{}, nil, err
+		}
+	}
+	e.Outcome, e.Detail = audit.OutcomeSuccess, what+" with certificate "+h.Serial
+	return Signature{Value: sig, CertDER: h.CertDER, Serial: h.Serial}, e, nil
 }
 
 // retiredSkew is how much later than its CA's retirement a certificate's

@@ -17,6 +17,7 @@ import (
 	"github.com/yitong-health/yitong/audit"
 	"github.com/yitong-health/yitong/auth"
 	"github.com/yitong-health/yitong/identity"
+	"github.com/yitong-health/yitong/prescribing"
 	"github.com/yitong-health/yitong/registry"
 	"github.com/yitong-health/yitong/resources"
 	"github.com/yitong-health/yitong/signing"
@@ -44,8 +45,11 @@ type Config struct {
 	Resources *resources.Service
 	// Audit serves the access log and the trace pages; nil leaves them
 	// out.
-	Audit  *audit.Log
-	Logger *slog.Logger
+	Audit *audit.Log
+	// Prescribing signs and verifies prescriptions: the doctor's
+	// workbench; nil leaves it out.
+	Prescribing *prescribing.Service
+	Logger      *slog.Logger
 }
 
 // Handler serves the pages.
@@ -56,7 +60,7 @@ type Handler struct {
 }
 
 // pageNames are the page templates; each is parsed with layout.html.
-var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html", "practitioners.html", "consents.html", "accesslog.html", "trace.html", "accounts.html", "btg.html", "auditsettings.html", "launch.html"}
+var pageNames = []string{"home.html", "login.html", "mfa.html", "password.html", "authorize.html", "error.html", "signing.html", "practitioners.html", "consents.html", "accesslog.html", "trace.html", "accounts.html", "btg.html", "auditsettings.html", "launch.html", "workbench.html"}
 
 // New parses the templates (panicking on a broken template: that is a
 // programming error caught by the tests) and returns the handler.
@@ -94,6 +98,8 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("GET /access-log", h.accessLog)
 	h.mux.HandleFunc("GET /trace", h.trace)
 	h.mux.HandleFunc("GET /trace/proof", h.traceProof)
+	h.mux.HandleFunc("GET /workbench", h.workbenchPage)
+	h.mux.HandleFunc("POST /workbench", h.signPrescription)
 	h.mux.HandleFunc("GET /btg", h.btgPage)
 	h.mux.HandleFunc("POST /btg", h.reviewBTG)
 	if cfg.Audit != nil {
@@ -156,6 +162,8 @@ type page struct {
 	// Launch the clinician's launch page.
 	LaunchPatient   string
 	Launch          *launchView
+	Workbench       *workbenchView
+	CanPrescribe    bool
 	Message, Detail string
 }
 
@@ -172,6 +180,7 @@ func newPage(r *http.Request, title string, s *signedIn) *page {
 		p.CanReview = s.account.Role == identity.RoleRegulator
 		p.CanAuditSettings = canReadAuditSettings(s)
 		p.CanLaunch = s.account.Role.Clinical()
+		p.CanPrescribe = s.account.Role == identity.RoleDoctor && s.account.Practitioner != ""
 	}
 	return p
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/yitong-health/yitong/export"
 	"github.com/yitong-health/yitong/fhir/spec"
 	"github.com/yitong-health/yitong/oauth"
+	"github.com/yitong-health/yitong/prescribing"
 	"github.com/yitong-health/yitong/registry"
 	"github.com/yitong-health/yitong/rest"
 	"github.com/yitong-health/yitong/web"
@@ -106,6 +107,7 @@ func newServer(p *platform, data string, log *slog.Logger) http.Handler {
 		Regions:  auth.Regions{Service: svc},
 		Registry: &auth.CachedRegistrations{Registry: practitioners, TTL: 30 * time.Second},
 	}}
+	rx := prescribing.New(svc, p.sign, nil)
 	api := rest.New(rest.Config{
 		Service:       svc,
 		Policy:        rest.GatePolicy{Gate: gate},
@@ -115,6 +117,7 @@ func newServer(p *platform, data string, log *slog.Logger) http.Handler {
 		Version:       version,
 		Exports:       export.NewManager(st, filepath.Join(data, "exports"), log),
 		Audit:         p.audit,
+		Prescribing:   rx,
 	})
 	oa := oauth.New(p.id, p.idt, log)
 	mux := http.NewServeMux()
@@ -144,6 +147,6 @@ func newServer(p *platform, data string, log *slog.Logger) http.Handler {
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	mux.Handle("/", web.New(web.Config{Version: version, Dialect: st.Dialect(), Identity: p.id, Signing: p.sign,
-		Policy: gate.Policy, Registry: practitioners, Resources: svc, Audit: p.audit, Logger: log}))
+		Policy: gate.Policy, Registry: practitioners, Resources: svc, Audit: p.audit, Prescribing: rx, Logger: log}))
 	return mux
 }
