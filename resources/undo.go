@@ -37,8 +37,12 @@ func (l *undoLog) saveStamp(res map[string]any) {
 }
 
 // revert undoes the recorded changes, newest first, and empties the log.
-func (l *undoLog) revert() {
-	for i := len(*l) - 1; i >= 0; i-- {
+func (l *undoLog) revert() { l.revertTo(0) }
+
+// revertTo undoes the changes recorded after the log had n entries, newest
+// first, and leaves the first n.
+func (l *undoLog) revertTo(n int) {
+	for i := len(*l) - 1; i >= n; i-- {
 		e := (*l)[i]
 		if e.had {
 			e.m[e.key] = e.old
@@ -46,5 +50,5 @@ func (l *undoLog) revert() {
 			delete(e.m, e.key)
 		}
 	}
-	*l = (*l)[:0]
+	*l = (*l)[:n]
 }
