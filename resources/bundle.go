@@ -118,31 +118,6 @@ func checkDistinctTargets(ops []*op) error {
 // runTransaction performs ops inside tx, recording in undo every change it
 // makes to the entries' resources.
 func (s *Service) runTransaction(ctx context.Context, tx store.Tx, ops []*op, undo *undoLog) error {
-	st, err := s.stageTransaction(ctx, tx, ops, undo)
-	if err != nil {
-		return err
-	}
-	// 3. Check, validate, stamp, encode and index them, in parallel.
-	if err := s.prepareAll(st.writes, tx.Now()); err != nil {
-		return err
-	}
-	return s.writeStaged(ctx, tx, st)
-}
-
-// staged is a bundle inside a store transaction whose targets are resolved
-// and references rewritten, but which has not been written yet.
-type staged struct {
-	ops    []*op
-	writes []*op // the POST and PUT entries that write
-	// condTypes are the resource types its conditional references were
-	// looked up in.
-	condTypes map[string]bool
-}
-
-// stageTransaction resolves the targets of ops and rewrites the references
-// of the resources they write (steps 1 and 2 of a transaction), reading
-// through tx and recording in undo every change.
-func (s *Service) stageTransaction(ctx context.Context, tx store.Tx, ops []*op, undo *undoLog) (*staged, error) {
 	for _, o := range ops {
 		if o.resource != nil && (o.method == "POST" || o.method == "PUT") {
 			undo.saveStamp(o.resource)
@@ -153,7 +128,7 @@ func (s *Service) stageTransaction(ctx context.Context, tx store.Tx, ops []*op, 
 	var writes []*op
 	for _, o := range ops {
 		if err := s.resolveTarget(ctx, tx, o); err != nil {
-			return nil, entryErr(o.index, err)
+			return entryErr(o.index, err)
 		}
 		if o.fullURL != "" && o.target != "" {
 			byURL[o.fullURL] = o.target
@@ -163,23 +138,22 @@ func (s *Service) stageTransaction(ctx context.Context, tx store.Tx, ops []*op, 
 		}
 	}
 	if err := checkResolvedTargets(ops); err != nil {
-		return nil, err
+		return err
 	}
 	// 2. Rewrite references in the resources to be written.
-	rr := &refResolver{s: s, tx: tx, byURL: byURL, inBundle: writes, undo: undo, looked: map[string]bool{}}
+	rr := &refResolver{s: s, tx: tx, byURL: byURL, inBundle: writes, undo: undo}
 	for _, o := range writes {
 		if err := rr.rewrite(ctx, o.resource, o.typ); err != nil {
-			return nil, entryErr(o.index, err)
+			return entryErr(o.index, err)
 		}
 	}
-	return &staged{ops: ops, writes: writes, condTypes: rr.looked}, nil
-}
-
-// writeStaged writes a staged bundle whose writes are prepared, in the
-// spec's order (step 4).
-func (s *Service) writeStaged(ctx context.Context, tx store.Tx, st *staged) error {
+	// 3. Check, validate, stamp, encode and index them, in parallel.
+	if err := s.prepareAll(writes, tx.Now()); err != nil {
+		return err
+	}
+	// 4. Write in the spec's order.
 	for _, phase := range [][]string{{"DELETE"}, {"POST"}, {"PUT", "PATCH"}, {"GET", "HEAD"}} {
-		for _, o := range st.ops {
+		for _, o := range ops {
 			if !contains(phase, o.method) {
 				continue
 			}

@@ -19,9 +19,6 @@ type refResolver struct {
 	inBundle []*op             // entries whose resources will be written
 	cache    map[string]string // conditional reference -> "Type/id"
 	undo     *undoLog          // records each rewrite
-	// looked, when not nil, collects the types conditional references
-	// were looked up in.
-	looked map[string]bool
 }
 
 // rewrite rewrites every Reference.reference inside res, those of contained
@@ -87,12 +84,6 @@ func (r *refResolver) resolve(ctx context.Context, ref string, at func() string)
 	if t, ok := r.cache[ref]; ok {
 		return t, nil
 	}
-	if r.looked != nil {
-		r.looked[typ] = true
-		if chained(query) {
-			r.looked["*"] = true // it may read other types too
-		}
-	}
 	c, err := parseCriteria(r.s.Registry(), typ, query)
 	if err != nil {
 		return "", fhir.ErrorAt(fhir.CodeOf(err), at(), "conditional reference %q: %v", ref, err)
@@ -134,16 +125,4 @@ func (r *refResolver) resolve(ctx context.Context, ref string, at func() string)
 		}
 	}
 	return "", fhir.ErrorAt(fhir.IssueMultiple, at(), "conditional reference %q matches %d resources", ref, len(found)).WithStatus(412)
-}
-
-// chained reports whether criteria may read resources of other types than
-// their own: a chained parameter (name.param) or _has.
-func chained(query string) bool {
-	for _, part := range strings.Split(query, "&") {
-		name, _, _ := strings.Cut(part, "=")
-		if strings.Contains(name, ".") || strings.Contains(name, "_has") || strings.Contains(name, "%2E") || strings.Contains(name, "%2e") {
-			return true
-		}
-	}
-	return false
 }

@@ -37,12 +37,8 @@ func (l *undoLog) saveStamp(res map[string]any) {
 }
 
 // revert undoes the recorded changes, newest first, and empties the log.
-func (l *undoLog) revert() { l.revertTo(0) }
-
-// revertTo undoes the changes recorded after the log had n entries, newest
-// first, and leaves the first n.
-func (l *undoLog) revertTo(n int) {
-	for i := len(*l) - 1; i >= n; i-- {
+func (l *undoLog) revert() {
+	for i := len(*l) - 1; i >= 0; i-- {
 		e := (*l)[i]
 		if e.had {
 			e.m[e.key] = e.old
@@ -50,5 +46,5 @@ func (l *undoLog) revertTo(n int) {
 			delete(e.m, e.key)
 		}
 	}
-	*l = (*l)[:n]
+	*l = (*l)[:0]
 }
