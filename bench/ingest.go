@@ -27,6 +27,8 @@ type IngestOptions struct {
 	Runs    int
 	// Concurrency is passed to the importer (0: its default).
 	Concurrency int
+	// GroupSize is passed to the importer (0: its default).
+	GroupSize int
 	// Open opens a fresh, empty store of the backend; close drops it.
 	Open func(ctx context.Context, backend string) (st store.Store, close func() error, err error)
 	// NewService builds the service of a run (with its audit log); done
@@ -81,7 +83,7 @@ func Ingest(ctx context.Context, o IngestOptions) (IngestResult, error) {
 		if err != nil {
 			return res, errors.Join(fmt.Errorf("bench ingest %s: %w", o.Backend, err), closeFn())
 		}
-		im := &ingest.Importer{Service: svc, Concurrency: o.Concurrency}
+		im := &ingest.Importer{Service: svc, Concurrency: o.Concurrency, GroupSize: o.GroupSize}
 		sum, err := im.Import(ctx, []string{o.Dir})
 		done()
 		cerr := closeFn()

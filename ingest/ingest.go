@@ -42,6 +42,14 @@ type Importer struct {
 	// POST entries) may be in flight at once (default 2; 1 is strictly
 	// sequential).
 	Concurrency int
+	// GroupSize is how many independent transaction bundles are written
+	// together in one store transaction (default 4; 1 writes each bundle in
+	// its own). Each bundle stays all-or-nothing with its own audit entry:
+	// when a group fails, its bundles are run again one by one.
+	GroupSize int
+	// GroupEntries closes a group early once its bundles hold this many
+	// entries (default 4000), bounding the memory and the transaction.
+	GroupEntries int
 }
 
 // Problem is one failure reported by an import, with its place.
@@ -103,6 +111,12 @@ func (im *Importer) Import(ctx context.Context, paths []string) (Summary, error)
 	}
 	if im.Concurrency <= 0 {
 		im.Concurrency = 2
+	}
+	if im.GroupSize <= 0 {
+		im.GroupSize = 4
+	}
+	if im.GroupEntries <= 0 {
+		im.GroupEntries = 4000
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -26,6 +26,10 @@ type run struct {
 	seq   int
 	retry []seqItem // bundles that failed while running concurrently
 	fatal error
+	// group holds independent bundles not yet started: they are written
+	// together, in one store transaction (group commit).
+	group        []seqItem
+	groupEntries int
 }
 
 type seqItem struct {
@@ -129,13 +133,33 @@ func independent(bundle map[string]any) bool {
 	return true
 }
 
-// concurrentTransaction starts an independent bundle once a slot is free.
-// A bundle that fails for a reason in the data is run again in order at the
-// next barrier (it may depend on a bundle still in flight), and only that
-// run's outcome is reported.
+// concurrentTransaction adds an independent bundle to the open group and
+// starts the group once it is full (see Importer.GroupSize).
 func (r *run) concurrentTransaction(ctx context.Context, it bulk.Item) error {
 	if err := r.flush(ctx); err != nil {
 		return err
+	}
+	r.seq++
+	r.group = append(r.group, seqItem{seq: r.seq, it: it})
+	entries, _ := it.Resource["entry"].([]any)
+	r.groupEntries += len(entries)
+	if len(r.group) >= r.im.GroupSize || r.groupEntries >= r.im.GroupEntries {
+		return r.startGroup(ctx)
+	}
+	return nil
+}
+
+// startGroup starts the open group of independent bundles once a slot is
+// free: all of them in one store transaction, each bundle with its own
+// audit entry. If the group fails for a reason in the data, nothing of it
+// is written and each of its bundles is run again on its own, in order, at
+// the next barrier (a bundle may depend on one still in flight), and only
+// that run's outcome is reported.
+func (r *run) startGroup(ctx context.Context) error {
+	group := r.group
+	r.group, r.groupEntries = nil, 0
+	if len(group) == 0 {
+		return nil
 	}
 	if r.slots == nil {
 		r.slots = make(chan struct{}, r.im.Concurrency)
@@ -152,29 +176,41 @@ func (r *run) concurrentTransaction(ctx context.Context, it bulk.Item) error {
 		<-r.slots
 		return err
 	}
-	r.seq++
-	seq := r.seq
 	r.mu.Unlock()
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
 		defer func() { <-r.slots }()
-		out, err := r.im.Service.Transaction(ctx, it.Resource)
+		bundles := make([]map[string]any, len(group))
+		for i, x := range group {
+			bundles[i] = x.it.Resource
+		}
+		var outs []*resources.BundleResponse
+		var err error
+		if len(bundles) == 1 {
+			var out *resources.BundleResponse
+			out, err = r.im.Service.Transaction(ctx, bundles[0])
+			outs = []*resources.BundleResponse{out}
+		} else {
+			outs, _, err = r.im.Service.Transactions(ctx, bundles)
+		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		switch {
 		case err == nil:
-			r.sum.Bundles++
-			r.sum.Resources += out.Written()
-			if r.im.Progress != nil {
-				r.im.Progress.Add(0, out.Written())
+			for _, out := range outs {
+				r.sum.Bundles++
+				r.sum.Resources += out.Written()
+				if r.im.Progress != nil {
+					r.im.Progress.Add(0, out.Written())
+				}
 			}
 		case isFatal(ctx, err):
 			if r.fatal == nil {
 				r.fatal = err
 			}
 		default:
-			r.retry = append(r.retry, seqItem{seq: seq, it: it})
+			r.retry = append(r.retry, group...)
 		}
 	}()
 	return nil
@@ -183,6 +219,10 @@ func (r *run) concurrentTransaction(ctx context.Context, it bulk.Item) error {
 // barrier waits for the bundles in flight, then runs the ones that failed
 // again, in file order.
 func (r *run) barrier(ctx context.Context) error {
+	if err := r.startGroup(ctx); err != nil {
+		r.wg.Wait()
+		return err
+	}
 	r.wg.Wait()
 	r.mu.Lock()
 	retry, fatal := r.retry, r.fatal

@@ -68,6 +68,7 @@ func (c *benchCmd) ingest(ctx context.Context, args []string) error {
 	pg := fs.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server; each run uses a fresh database on it")
 	runs := fs.Int("runs", 3, "runs per backend (the median is reported)")
 	concurrency := fs.Int("concurrency", 0, "independent bundles in flight (0: the importer's default)")
+	group := fs.Int("group", 0, "independent bundles per store transaction (0: the importer's default; 1: no group commit)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole scenario to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -85,7 +86,7 @@ func (c *benchCmd) ingest(ctx context.Context, args []string) error {
 	}
 	for _, b := range strings.Split(*backends, ",") {
 		res, err := bench.Ingest(ctx, bench.IngestOptions{
-			Backend: strings.TrimSpace(b), Dir: *dir, Runs: *runs, Concurrency: *concurrency,
+			Backend: strings.TrimSpace(b), Dir: *dir, Runs: *runs, Concurrency: *concurrency, GroupSize: *group,
 			Open: freshStore(*pg), NewService: benchService, Log: c.stderr,
 		})
 		if err != nil {

@@ -29,6 +29,7 @@ func (c *importCmd) Run(ctx context.Context, args []string) (err error) {
 	set := config.Bind(fs, storeFlags()...)
 	chunk := fs.Int("chunk", 500, "resources per transaction for NDJSON and non-transaction bundles")
 	concurrency := fs.Int("concurrency", 2, "independent transaction bundles (only POST entries) in flight at once; 1 is strictly sequential")
+	group := fs.Int("group", 4, "independent transaction bundles written together in one store transaction, each still all-or-nothing with its own audit entry (1: one by one)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -64,7 +65,7 @@ func (c *importCmd) Run(ctx context.Context, args []string) (err error) {
 	}
 	fmt.Fprintf(c.stderr, "importing into %s\n", describe(backend))
 	progress := bulk.NewProgress(c.stderr, total, bulk.IsTerminal(os.Stderr))
-	im := &ingest.Importer{Service: svc, ChunkSize: *chunk, Concurrency: *concurrency, Progress: progress}
+	im := &ingest.Importer{Service: svc, ChunkSize: *chunk, Concurrency: *concurrency, GroupSize: *group, Progress: progress}
 	sum, err := im.Import(ctx, fs.Args())
 	printSummary(c.stdout, sum)
 	if err != nil {

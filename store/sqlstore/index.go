@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/yitong-health/yitong/store"
@@ -95,6 +96,37 @@ func (r *rows) value(i, k int) any {
 	default:
 		return r.floats[i][k]
 	}
+}
+
+// sorted returns the row numbers in the order of the table's key (its
+// columns in order), so that consecutive inserts land in the same B-tree
+// pages.
+func (r *rows) sorted() []int {
+	order := make([]int, r.n)
+	for k := range order {
+		order[k] = k
+	}
+	sort.Slice(order, func(a, b int) bool {
+		ka, kb := order[a], order[b]
+		for i, kind := range r.t.kind {
+			switch kind {
+			case colInt:
+				if x, y := r.ints[i][ka], r.ints[i][kb]; x != y {
+					return x < y
+				}
+			case colText:
+				if x, y := r.texts[i][ka], r.texts[i][kb]; x != y {
+					return x < y
+				}
+			default:
+				if x, y := r.floats[i][ka], r.floats[i][kb]; x != y {
+					return x < y
+				}
+			}
+		}
+		return false
+	})
+	return order
 }
 
 // indexed is one resource's entries to write.
@@ -207,10 +239,11 @@ func (t *tx) insertIndexRows(ctx context.Context, r *rows) error {
 	}
 	const chunk = 32
 	width := len(tb.cols)
+	order := r.sorted()
 	for start := 0; start < r.n; start += chunk {
 		end := min(start+chunk, r.n)
 		args := make([]any, 0, (end-start)*width)
-		for k := start; k < end; k++ {
+		for _, k := range order[start:end] {
 			for i := 0; i < width; i++ {
 				args = append(args, r.value(i, k))
 			}
