@@ -21,6 +21,13 @@ func (s *Service) Read(ctx context.Context, typ, id string) (Result, error) {
 		v, err = tx.Current(ctx, typ, id)
 		return err
 	})
+	return currentResult(v, err, typ, id)
+}
+
+// currentResult turns the outcome of reading typ/id's current version into
+// Read's answer: not found, deleted (with the last version) or the
+// decoded resource.
+func currentResult(v store.Version, err error, typ, id string) (Result, error) {
 	if err != nil {
 		return Result{}, notFoundAs(err, typ, id)
 	}

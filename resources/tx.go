@@ -3,7 +3,6 @@ package resources
 import (
 	"context"
 
-	"github.com/yitong-health/yitong/fhir"
 
 	"github.com/yitong-health/yitong/store"
 )
@@ -40,14 +39,7 @@ func (t *Tx) Read(ctx context.Context, typ, id string) (Result, error) {
 		return Result{}, err
 	}
 	v, err := t.tx.Current(ctx, typ, id)
-	if err != nil {
-		return Result{}, notFoundAs(err, typ, id)
-	}
-	if v.Deleted {
-		return Result{Version: v}, fhir.Errorf(fhir.IssueDeleted, "%s/%s was deleted (version %d)", typ, id, v.VersionID)
-	}
-	res, err := decodeVersion(v)
-	return Result{Version: v, Resource: res}, err
+	return currentResult(v, err, typ, id)
 }
 
 // Update stores res as the next version of typ/id (Service.Update).
