@@ -3,7 +3,6 @@ package resources
 import (
 	"context"
 
-
 	"github.com/yitong-health/yitong/store"
 )
 
