@@ -348,14 +348,8 @@ func (l *Log) RotateKey(ctx context.Context) (KeyRotation, error) {
 			Detail: fmt.Sprintf("audit checkpoint key %s retired after the checkpoint of size %d; key %s (%s) in force", old.KeyID, last, next.KeyID, next.Algorithm())}); err != nil {
 			return err
 		}
-		for {
-			n, err := l.tree.sequence(ctx, tx, l.cfg.Batch)
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				break
-			}
+		if err := l.sequenceAll(ctx, tx); err != nil {
+			return err
 		}
 		if err := tx.Audit().DeleteKey(ctx, KeyName); err != nil {
 			return err

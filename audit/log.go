@@ -416,3 +416,18 @@ func fromStore(origin string, c store.AuditCheckpoint) Checkpoint {
 	}
 	return out
 }
+
+// sequenceAll places every pending entry in the tree within tx, batch by
+// batch, so that an entry appended just before is in the tree (and the
+// next checkpoint) when tx commits.
+func (l *Log) sequenceAll(ctx context.Context, tx store.Tx) error {
+	for {
+		n, err := l.tree.sequence(ctx, tx, l.cfg.Batch)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+}

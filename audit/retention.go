@@ -295,14 +295,8 @@ func (l *Log) Prune(ctx context.Context) (PruneRun, error) {
 		}
 		// The prune's entry joins the tree (and a checkpoint) at once: no
 		// pending entry can claim to authorise a pruned range.
-		for {
-			n, err := l.tree.sequence(ctx, tx, l.cfg.Batch)
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				break
-			}
+		if err := l.sequenceAll(ctx, tx); err != nil {
+			return err
 		}
 		if _, err := l.checkpointTx(ctx, tx); err != nil {
 			return err

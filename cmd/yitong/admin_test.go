@@ -52,23 +52,8 @@ func TestAdminCommands(t *testing.T) {
 	// key only, and the CA stays the same.
 	openCA := func() []byte {
 		t.Helper()
-		st, err := sqlite.Open(ctx, filepath.Join(data, "yitong.db"), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := openPlatform(ctx, st, nil, data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() {
-			p.Close()
-			if err := st.Close(); err != nil {
-				t.Error(err)
-			}
-		}()
-		if err := p.openSigning(ctx, st, data); err != nil {
-			t.Fatalf("open signing: %v", err)
-		}
+		p, closeAll := openSigningPlatform(t, data)
+		defer closeAll()
 		return p.sign.CACertificate()
 	}
 	ca := openCA()
@@ -129,23 +114,8 @@ func TestRotateKeyCommands(t *testing.T) {
 	}
 	openSigning := func() *platform {
 		t.Helper()
-		st, err := sqlite.Open(ctx, filepath.Join(data, "yitong.db"), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := openPlatform(ctx, st, nil, data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			p.Close()
-			if err := st.Close(); err != nil {
-				t.Error(err)
-			}
-		})
-		if err := p.openSigning(ctx, st, data); err != nil {
-			t.Fatalf("open signing: %v", err)
-		}
+		p, closeAll := openSigningPlatform(t, data)
+		t.Cleanup(closeAll)
 		return p
 	}
 	before := openSigning()
@@ -197,4 +167,30 @@ func TestRotateKeyCommands(t *testing.T) {
 	if out, err := cmd("audit", "verify", "--data", data); err != nil || !strings.HasPrefix(out, "OK: ") {
 		t.Fatalf("verify after everything: %v\n%s", err, out)
 	}
+}
+
+// openSigningPlatform opens the platform and its signing service on the
+// SQLite database in data; the function returned closes both.
+func openSigningPlatform(t *testing.T, data string) (*platform, func()) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(data, "yitong.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := openPlatform(ctx, st, nil, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeAll := func() {
+		p.Close()
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	}
+	if err := p.openSigning(ctx, st, data); err != nil {
+		closeAll()
+		t.Fatalf("open signing: %v", err)
+	}
+	return p, closeAll
 }
