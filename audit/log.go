@@ -259,9 +259,10 @@ func (l *Log) Flush(ctx context.Context) error {
 	}
 }
 
-// step takes up to Batch queued entries, appends them and sequences up to
-// Batch pending entries, in one transaction; it returns how many entries
-// it took and placed. Entries are taken under the sequencer's lock, so a
+// step places up to Batch pending entries in the tree, then takes up to
+// Batch queued entries and appends them placed after those, in one
+// transaction; it returns how many entries it took and how many pending
+// ones it placed. Entries are taken under the sequencer's lock, so a
 // Flush never misses entries another step has taken but not committed.
 // On failure the entries go back to the queue.
 func (l *Log) step(ctx context.Context) (taken, placed int, err error) {
@@ -273,13 +274,10 @@ func (l *Log) step(ctx context.Context) (taken, placed int, err error) {
 		recs[i] = es[i].recordBounded(l.hasher)
 	}
 	err = l.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		if len(recs) > 0 {
-			if err := tx.Audit().Append(ctx, recs); err != nil {
-				return err
-			}
-		}
+		// The queued entries go into the tree at once, after the pending
+		// ones: one row each (and their terms), no later update.
 		var err error
-		placed, err = l.tree.sequence(ctx, tx, l.cfg.Batch)
+		placed, err = l.tree.sequence(ctx, tx, l.cfg.Batch, recs)
 		return err
 	})
 	if err != nil {
@@ -422,7 +420,7 @@ func fromStore(origin string, c store.AuditCheckpoint) Checkpoint {
 // next checkpoint) when tx commits.
 func (l *Log) sequenceAll(ctx context.Context, tx store.Tx) error {
 	for {
-		n, err := l.tree.sequence(ctx, tx, l.cfg.Batch)
+		n, err := l.tree.sequence(ctx, tx, l.cfg.Batch, nil)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -231,5 +232,83 @@ func TestVerifyFindsUnauditedWrite(t *testing.T) {
 	var ve *audit.VerifyError
 	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "Basic/sneaky/_history/1") {
 		t.Fatalf("an unaudited write: %v", err)
+	}
+}
+
+// TestTermsWaitForTheSequencer checks how entries become findable: an act's
+// entry is one row whose terms wait in it until the sequencer places it
+// (the store does not find it by them before), Log.Find places it first,
+// and read entries written by the background writer are placed, with their
+// terms, at once, after the acts' entries that were waiting.
+func TestTermsWaitForTheSequencer(t *testing.T) {
+	ctx := context.Background()
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			st := b.Open(t, nil)
+			l, err := audit.Open(ctx, audit.Config{Store: st})
+			if err != nil {
+				t.Fatal(err)
+			}
+			byPatient := func(p string) store.AuditQuery {
+				return store.AuditQuery{Terms: []store.AuditTerm{{Kind: "patient", Value: p}, {Kind: "agent", Value: "system/yitong"}}, Count: 10}
+			}
+			err = st.Update(ctx, func(tx store.Tx) error {
+				v := store.Version{Type: "Basic", ID: "b1", VersionID: 1, LastUpdated: tx.Now(), Method: store.MethodCreate, Body: []byte(`{"resourceType":"Basic"}`)}
+				if _, err := tx.Put(ctx, v, store.Index{}); err != nil {
+					return err
+				}
+				return l.Written(ctx, tx, "create", []audit.Write{{Version: v, Patients: []string{"pw", "pw"}}})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var found, byAction, pending []store.AuditRecord
+			err = st.View(ctx, func(tx store.Tx) error {
+				var err error
+				if found, err = tx.Audit().Find(ctx, byPatient("pw")); err != nil {
+					return err
+				}
+				if byAction, err = tx.Audit().Find(ctx, store.AuditQuery{Action: "create", Count: 10}); err != nil {
+					return err
+				}
+				pending, err = tx.Audit().Pending(ctx, 10)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(found)+len(byAction) != 0 {
+				t.Errorf("an entry waiting for the sequencer was found: %+v %+v", found, byAction)
+			}
+			wantTerms := []store.AuditTerm{{Kind: "agent", Value: "system/yitong"}, {Kind: "patient", Value: "pw"}}
+			if len(pending) != 1 || pending[0].Index != -1 || !slices.Equal(pending[0].Terms, wantTerms) {
+				t.Fatalf("the waiting entry: %+v", pending)
+			}
+			l.Record(audit.Entry{Action: "read", Type: "Patient", Agent: audit.SystemAgent, Patients: []string{"pr"}, RequestID: "rq"})
+			got, err := l.Find(ctx, byPatient("pw"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0].Seq != pending[0].Seq || got[0].Index != 0 {
+				t.Fatalf("Log.Find of the act's entry: %+v", got)
+			}
+			read, err := l.Find(ctx, store.AuditQuery{Terms: []store.AuditTerm{{Kind: "request", Value: "rq"}, {Kind: "patient", Value: "pr"}}, Count: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(read) != 1 || read[0].Index != 1 {
+				t.Fatalf("Log.Find of the read's entry: %+v", read)
+			}
+			if got, err := l.Find(ctx, byPatient("pr")); err != nil || len(got) != 1 {
+				t.Fatalf("the read's entry by patient and agent: %d, %v", len(got), err)
+			}
+			rep, err := audit.Verify(ctx, st, audit.VerifyOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Size != 2 || rep.Pending != 0 {
+				t.Errorf("report %+v", rep)
+			}
+		})
 	}
 }

@@ -101,8 +101,14 @@ func VerifyConsistency(h *Hasher, p Consistency, root1, root2 []byte) error {
 	return proof.VerifyConsistency(h, uint64(p.Size1), uint64(p.Size2), p.Hashes, root1, root2)
 }
 
-// Find returns entries matching q, newest first.
+// Find returns entries matching q, newest first. It writes the queued
+// entries and places the committed ones first (Flush): entries are found
+// by their terms once placed, and an act is to be found as soon as it has
+// happened.
 func (l *Log) Find(ctx context.Context, q store.AuditQuery) ([]store.AuditRecord, error) {
+	if err := l.Flush(ctx); err != nil {
+		return nil, err
+	}
 	var out []store.AuditRecord
 	err := l.cfg.Store.View(ctx, func(tx store.Tx) error {
 		var err error

@@ -47,18 +47,22 @@ func (c *treeCache) load(ctx context.Context, tx store.Tx, size int64) (*compact
 	return r, nil
 }
 
-// sequence places up to n pending entries in the tree, inside tx, and
-// returns how many it placed. The cache is updated optimistically: the
-// caller resets it if tx fails.
-func (c *treeCache) sequence(ctx context.Context, tx store.Tx, n int) (int, error) {
+// sequence places up to n pending entries in the tree, inside tx, then
+// appends fresh (entries this transaction writes, with Index -1) already
+// placed after them; it returns how many pending entries it placed. The
+// cache is updated optimistically: the caller resets it if tx fails.
+func (c *treeCache) sequence(ctx context.Context, tx store.Tx, n int, fresh []store.AuditRecord) (int, error) {
 	a := tx.Audit()
 	st, err := a.State(ctx)
 	if err != nil {
 		return 0, err
 	}
 	pending, err := a.Pending(ctx, n)
-	if err != nil || len(pending) == 0 {
+	if err != nil {
 		return 0, err
+	}
+	if len(pending) == 0 && len(fresh) == 0 {
+		return 0, nil
 	}
 	r, err := c.load(ctx, tx, st.Size)
 	if err != nil {
@@ -70,17 +74,23 @@ func (c *treeCache) sequence(ctx context.Context, tx store.Tx, n int) (int, erro
 			nodes = append(nodes, store.AuditNode{Level: id.Level, Index: id.Index, Hash: hash})
 		}
 	}
-	seqs := make([]int64, len(pending))
-	for i, p := range pending {
-		seqs[i] = p.Seq
-		if err := r.Append(p.LeafHash, visit); err != nil {
-			c.reset()
-			return 0, fmt.Errorf("audit: append leaf: %w", err)
+	for _, recs := range [][]store.AuditRecord{pending, fresh} {
+		for i := range recs {
+			if err := r.Append(recs[i].LeafHash, visit); err != nil {
+				c.reset()
+				return 0, fmt.Errorf("audit: append leaf: %w", err)
+			}
+			recs[i].Index = st.Size
+			st.Size++
 		}
 	}
-	st.Size += int64(len(pending))
 	st.HashAlg = c.h.Algorithm()
-	if err := a.Sequence(ctx, seqs, nodes, st); err != nil {
+	if len(fresh) > 0 {
+		if err := a.Append(ctx, fresh); err != nil {
+			return 0, err
+		}
+	}
+	if err := a.Sequence(ctx, pending, nodes, st); err != nil {
 		return 0, err
 	}
 	return len(pending), nil

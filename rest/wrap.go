@@ -41,9 +41,18 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
+// newRequestID returns a fresh request id: 12 hex digits of the Unix time
+// in milliseconds, then 8 random hex digits. Ids made later sort after
+// earlier ones, so the audit log's request index grows at its end instead
+// of taking a write at a random page for every entry.
 func newRequestID() string {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	var b [10]byte
+	ms := uint64(time.Now().UnixMilli())
+	for i := 5; i >= 0; i-- {
+		b[i] = byte(ms)
+		ms >>= 8
+	}
+	if _, err := rand.Read(b[6:]); err != nil {
 		return strconv.FormatInt(time.Now().UnixNano(), 36)
 	}
 	return hex.EncodeToString(b[:])

@@ -24,7 +24,9 @@ type AuditRecord struct {
 	// Action, Act and Outcome are copied out of Body for filtering
 	// (Append only; Find filters on them).
 	Action, Act, Outcome string
-	// Terms are what the entry is about, for finding it (Append only).
+	// Terms are what the entry is about, for finding it (Append; Pending
+	// returns them too, since a record waiting for the sequencer is found
+	// only once Sequence has placed it).
 	Terms []AuditTerm
 }
 
@@ -63,7 +65,8 @@ type AuditState struct {
 	PrunedBefore int64
 }
 
-// AuditQuery selects sequenced or unsequenced entries, newest first.
+// AuditQuery selects entries placed in the tree, newest first: an entry
+// waiting for the sequencer is found once Sequence has placed it.
 type AuditQuery struct {
 	// Terms must all match (AND); empty: every entry.
 	Terms []AuditTerm
@@ -90,21 +93,27 @@ type PlatformKey struct {
 // AuditTx is the audit log's part of a transaction (Tx.Audit). Methods that
 // write need a write transaction.
 type AuditTx interface {
-	// Append stores records (their Index, Seq and Terms' duplicates are
-	// ignored) in this transaction: they commit with the act they record,
-	// or not at all.
+	// Append stores records (their Seq and Terms' duplicates are ignored)
+	// in this transaction: they commit with the act they record, or not at
+	// all. A record with Index -1 waits for the sequencer, and its terms
+	// wait with it: an act's transaction writes one row for its entry, not
+	// one per term, and indexes it neither by term nor by time. A record with Index >= 0 is stored already placed at
+	// that tree position with its terms: the caller holds the lock State
+	// took and stores the tree's new nodes and state with Sequence in the
+	// same transaction.
 	Append(ctx context.Context, recs []AuditRecord) error
 	// State returns the tree's size and hash algorithm. In a write
 	// transaction it also locks the tree against concurrent sequencers
 	// until the transaction ends.
 	State(ctx context.Context) (AuditState, error)
 	// Pending returns up to n committed records not yet in the tree, in Seq
-	// order, without their bodies.
+	// order, with their terms and without their bodies.
 	Pending(ctx context.Context, n int) ([]AuditRecord, error)
-	// Sequence places the records with the given seqs at tree positions
-	// st.Size-len(seqs) … st.Size-1 in order, stores the new nodes, and sets
-	// the state to st. The caller holds the lock State took.
-	Sequence(ctx context.Context, seqs []int64, nodes []AuditNode, st AuditState) error
+	// Sequence places each pending record (Seq and Terms as Pending
+	// returned them) at its Index and makes it findable by its terms,
+	// stores the new nodes, and sets the state to st. The caller holds the
+	// lock State took.
+	Sequence(ctx context.Context, placed []AuditRecord, nodes []AuditNode, st AuditState) error
 	// Leaves returns up to n sequenced records from tree position from on,
 	// in tree order, with their bodies (empty for pruned entries).
 	Leaves(ctx context.Context, from int64, n int) ([]AuditRecord, error)
@@ -114,8 +123,8 @@ type AuditTx interface {
 	// NodeRange returns the stored nodes of level (>= 1) with index in
 	// [from, to), by index.
 	NodeRange(ctx context.Context, level uint, from, to uint64) ([]AuditNode, error)
-	// Find returns entries matching q, newest first, with their bodies;
-	// pruned entries are never found.
+	// Find returns placed entries matching q, newest first, with their
+	// bodies; pruned entries are never found.
 	Find(ctx context.Context, q AuditQuery) ([]AuditRecord, error)
 	// BySeq returns one entry; not-found if there is none or it was
 	// pruned.

@@ -3,8 +3,10 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,7 +27,7 @@ func (a auditTx) Append(ctx context.Context, recs []store.AuditRecord) error {
 	}
 	// Multi-row statements: an entry costs a fraction of a statement, not
 	// one per row (a statement is several microseconds through cgo).
-	const cols = 6
+	const cols = 8
 	chunk := min(500, t.d.MaxParams/cols)
 	var terms []any
 	for start := 0; start < len(recs); start += chunk {
@@ -35,16 +37,56 @@ func (a auditTx) Append(ctx context.Context, recs []store.AuditRecord) error {
 			return fmt.Errorf("audit append: %w", err)
 		}
 		for i, r := range part {
-			seen := make(map[store.AuditTerm]bool, len(r.Terms))
-			for _, term := range r.Terms {
-				if !seen[term] {
-					seen[term] = true
-					terms = append(terms, term.Kind, term.Value, seqs[i])
-				}
+			if r.Index >= 0 {
+				terms = appendTerms(terms, r.Terms, seqs[i])
 			}
 		}
 	}
 	return a.insertRows(ctx, "audit_terms (kind, value, seq)", 3, terms)
+}
+
+// appendTerms appends the (kind, value, seq) values of an entry's distinct
+// terms to args.
+func appendTerms(args []any, terms []store.AuditTerm, seq int64) []any {
+	for i, term := range terms {
+		if !slices.Contains(terms[:i], term) {
+			args = append(args, term.Kind, term.Value, seq)
+		}
+	}
+	return args
+}
+
+// encodeTerms is how an entry waiting for the sequencer keeps its terms:
+// a JSON array of [kind, value] pairs (nil for none: NULL).
+func encodeTerms(terms []store.AuditTerm) any {
+	if len(terms) == 0 {
+		return nil
+	}
+	pairs := make([][2]string, len(terms))
+	for i, t := range terms {
+		pairs[i] = [2]string{t.Kind, t.Value}
+	}
+	b, err := json.Marshal(pairs)
+	if err != nil {
+		panic(err) // strings always encode
+	}
+	return string(b)
+}
+
+// decodeTerms reverses encodeTerms.
+func decodeTerms(s sql.NullString) ([]store.AuditTerm, error) {
+	if !s.Valid || s.String == "" {
+		return nil, nil
+	}
+	var pairs [][2]string
+	if err := json.Unmarshal([]byte(s.String), &pairs); err != nil {
+		return nil, fmt.Errorf("terms of a pending entry: %w", err)
+	}
+	out := make([]store.AuditTerm, len(pairs))
+	for i, p := range pairs {
+		out[i] = store.AuditTerm{Kind: p[0], Value: p[1]}
+	}
+	return out, nil
 }
 
 // insertRows inserts rows of width values each (flattened in args) with
@@ -67,14 +109,20 @@ func (a auditTx) insertRows(ctx context.Context, into string, width int, args []
 func (a auditTx) insertEntries(ctx context.Context, recs []store.AuditRecord) ([]int64, error) {
 	t := a.t
 	var b strings.Builder
-	b.WriteString(`INSERT INTO audit_entries (recorded, action, act, outcome, leaf_hash, body) VALUES `)
-	args := make([]any, 0, 6*len(recs))
+	b.WriteString(`INSERT INTO audit_entries (tree_index, recorded, action, act, outcome, leaf_hash, body, terms) VALUES `)
+	args := make([]any, 0, 8*len(recs))
 	for i, r := range recs {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(?, ?, ?, ?, ?, ?)")
-		args = append(args, r.Recorded.UTC().UnixMicro(), r.Action, r.Act, r.Outcome, r.LeafHash, r.Body)
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+		var index, terms any // NULL, NULL
+		if r.Index >= 0 {
+			index = r.Index
+		} else {
+			terms = encodeTerms(r.Terms)
+		}
+		args = append(args, index, r.Recorded.UTC().UnixMicro(), r.Action, r.Act, r.Outcome, r.LeafHash, r.Body, terms)
 	}
 	seqs := make([]int64, 0, len(recs))
 	if t.d.LastInsertID {
@@ -131,7 +179,7 @@ func (a auditTx) State(ctx context.Context) (store.AuditState, error) {
 }
 
 func (a auditTx) Pending(ctx context.Context, n int) ([]store.AuditRecord, error) {
-	rows, err := a.t.query(ctx, `SELECT seq, recorded, leaf_hash FROM audit_entries WHERE tree_index IS NULL ORDER BY seq LIMIT ?`, n)
+	rows, err := a.t.query(ctx, `SELECT seq, recorded, leaf_hash, terms FROM audit_entries WHERE tree_index IS NULL ORDER BY seq LIMIT ?`, n)
 	if err != nil {
 		return nil, fmt.Errorf("audit pending: %w", err)
 	}
@@ -139,7 +187,11 @@ func (a auditTx) Pending(ctx context.Context, n int) ([]store.AuditRecord, error
 	for rows.Next() {
 		r := store.AuditRecord{Index: -1}
 		var rec int64
-		if err = rows.Scan(&r.Seq, &rec, &r.LeafHash); err != nil {
+		var terms sql.NullString
+		if err = rows.Scan(&r.Seq, &rec, &r.LeafHash, &terms); err != nil {
+			break
+		}
+		if r.Terms, err = decodeTerms(terms); err != nil {
 			break
 		}
 		r.Recorded = time.UnixMicro(rec).UTC()
@@ -148,24 +200,30 @@ func (a auditTx) Pending(ctx context.Context, n int) ([]store.AuditRecord, error
 	return out, errors.Join(err, rows.Err(), rows.Close())
 }
 
-func (a auditTx) Sequence(ctx context.Context, seqs []int64, nodes []store.AuditNode, st store.AuditState) error {
+func (a auditTx) Sequence(ctx context.Context, placed []store.AuditRecord, nodes []store.AuditNode, st store.AuditState) error {
 	t := a.t
-	first := st.Size - int64(len(seqs))
-	if first < 0 {
-		return fmt.Errorf("audit sequence: %d records do not fit a tree of size %d", len(seqs), st.Size)
+	var terms []any
+	for _, r := range placed {
+		if r.Index < 0 || r.Index >= st.Size {
+			return fmt.Errorf("audit sequence: position %d is outside a tree of size %d", r.Index, st.Size)
+		}
+		terms = appendTerms(terms, r.Terms, r.Seq)
 	}
-	// Runs of consecutive seqs (the rule on SQLite, common on PostgreSQL)
-	// take one UPDATE each.
-	for i := 0; i < len(seqs); {
+	// Runs of consecutive seqs at consecutive positions (the rule on
+	// SQLite, common on PostgreSQL) take one UPDATE each.
+	for i := 0; i < len(placed); {
 		j := i + 1
-		for j < len(seqs) && seqs[j] == seqs[j-1]+1 {
+		for j < len(placed) && placed[j].Seq == placed[j-1].Seq+1 && placed[j].Index == placed[j-1].Index+1 {
 			j++
 		}
-		if _, err := t.exec(ctx, `UPDATE audit_entries SET tree_index = seq + ? WHERE seq >= ? AND seq <= ?`,
-			first+int64(i)-seqs[i], seqs[i], seqs[j-1]); err != nil {
+		if _, err := t.exec(ctx, `UPDATE audit_entries SET tree_index = seq + ?, terms = NULL WHERE seq >= ? AND seq <= ?`,
+			placed[i].Index-placed[i].Seq, placed[i].Seq, placed[j-1].Seq); err != nil {
 			return fmt.Errorf("audit sequence: %w", err)
 		}
 		i = j
+	}
+	if err := a.insertRows(ctx, "audit_terms (kind, value, seq)", 3, terms); err != nil {
+		return fmt.Errorf("audit sequence: %w", err)
 	}
 	args := make([]any, 0, 3*len(nodes))
 	for _, n := range nodes {
@@ -287,7 +345,8 @@ func (a auditTx) Find(ctx context.Context, q store.AuditQuery) ([]store.AuditRec
 	}
 	// Pruned entries have no body, no time (recorded 0) and no terms left;
 	// the time is the column the database can test without reading bodies.
-	where = append(where, `e.recorded > 0`)
+	// Only placed entries are found (the time index holds only those).
+	where = append(where, `e.recorded > 0`, `e.tree_index IS NOT NULL`)
 	if q.Before > 0 {
 		where = append(where, `e.seq < ?`)
 		args = append(args, q.Before)
