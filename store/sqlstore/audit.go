@@ -28,10 +28,11 @@ func (a auditTx) Append(ctx context.Context, recs []store.AuditRecord) error {
 	// Multi-row statements: an entry costs a fraction of a statement, not
 	// one per row (a statement is several microseconds through cgo).
 	const cols = 8
-	chunk := min(500, t.d.MaxParams/cols)
 	var terms []any
-	for start := 0; start < len(recs); start += chunk {
-		part := recs[start:min(start+chunk, len(recs))]
+	start := 0
+	for _, n := range statementRows(len(recs), t.d.MaxParams/cols) {
+		part := recs[start : start+n]
+		start += n
 		seqs, err := a.insertEntries(ctx, part)
 		if err != nil {
 			return fmt.Errorf("audit append: %w", err)
@@ -92,14 +93,34 @@ func decodeTerms(s sql.NullString) ([]store.AuditTerm, error) {
 // insertRows inserts rows of width values each (flattened in args) with
 // multi-row statements.
 func (a auditTx) insertRows(ctx context.Context, into string, width int, args []any) error {
-	per := min(500, a.t.d.MaxParams/width) * width
-	for start := 0; start < len(args); start += per {
-		part := args[start:min(start+per, len(args))]
-		if _, err := a.t.exec(ctx, multiInsert(into, width, len(part)/width), part...); err != nil {
+	start := 0
+	for _, n := range statementRows(len(args)/width, a.t.d.MaxParams/width) {
+		part := args[start : start+n*width]
+		start += n * width
+		if _, err := a.t.exec(ctx, multiInsert(into, width, n), part...); err != nil {
 			return fmt.Errorf("insert %s: %w", into, err)
 		}
 	}
 	return nil
+}
+
+// statementRows splits n rows into the row counts of multi-row statements:
+// as many of the largest size as fit, then smaller ones, the sizes being
+// powers of four up to 256 (and at most limit). A table's inserts then
+// take at most five statement shapes, which stay in the statement cache,
+// instead of one shape per row count, which overflowed it and made every
+// transaction prepare its own.
+func statementRows(n, limit int) []int {
+	var out []int
+	for size := 256; size >= 1; size /= 4 {
+		if size > limit && size > 1 {
+			continue
+		}
+		for ; n >= size; n -= size {
+			out = append(out, size)
+		}
+	}
+	return out
 }
 
 // insertEntries inserts entry rows with one statement and returns their

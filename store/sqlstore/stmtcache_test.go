@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	_ "github.com/mattn/go-sqlite3" // registers "sqlite3" for this test
@@ -68,5 +69,32 @@ func TestStatementCache(t *testing.T) {
 	}
 	if n != 3 {
 		t.Errorf("rows = %d, want 3", n)
+	}
+}
+
+func TestStatementRows(t *testing.T) {
+	for _, c := range []struct {
+		n, limit int
+		want     []int
+	}{
+		{0, 100, nil},
+		{1, 100, []int{1}},
+		{5, 100, []int{4, 1}},
+		{100, 1000, []int{64, 16, 16, 4}},
+		{300, 1000, []int{256, 16, 16, 4, 4, 4}},
+		{300, 100, []int{64, 64, 64, 64, 16, 16, 4, 4, 4}},
+		{3, 0, []int{1, 1, 1}},
+	} {
+		got := statementRows(c.n, c.limit)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("statementRows(%d, %d) = %v, want %v", c.n, c.limit, got, c.want)
+		}
+		sum := 0
+		for _, n := range got {
+			sum += n
+		}
+		if sum != c.n {
+			t.Errorf("statementRows(%d, %d) covers %d rows", c.n, c.limit, sum)
+		}
 	}
 }
