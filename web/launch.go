@@ -8,6 +8,7 @@ import (
 	"github.com/yitong-health/yitong/auth"
 	"github.com/yitong-health/yitong/fhir"
 	"github.com/yitong-health/yitong/identity"
+	"github.com/yitong-health/yitong/store"
 )
 
 // maxLaunchPatients bounds the patients the launch page lists.
@@ -59,25 +60,38 @@ func (h *Handler) launchPage(w http.ResponseWriter, r *http.Request) {
 	if len(ids) > maxLaunchPatients {
 		ids = ids[:maxLaunchPatients]
 	}
+	var shown []store.Version
 	for _, id := range ids {
-		v.Patients = append(v.Patients, launchPatient{ID: id, Name: h.patientName(r, id)})
+		name, ver := h.patientName(r, id)
+		if name != "" {
+			shown = append(shown, ver)
+		}
+		v.Patients = append(v.Patients, launchPatient{ID: id, Name: name})
 	}
+	// The names shown are a disclosure of each patient's record.
+	h.auditRead(r, s, "Patient", "/launch", shown)
 	p := newPage(r, "launch.title", s)
 	p.Launch = v
 	h.render(w, r, http.StatusOK, "launch.html", p)
 }
 
-// patientName is the patient's first name as written ("" when it cannot
-// be read: the id is shown instead).
-func (h *Handler) patientName(r *http.Request, id string) string {
+// patientName is the patient's first name as written, and the version it
+// was read from ("" when it cannot be read: the id is shown instead). A
+// caller that shows a name records the version's disclosure (auditRead).
+func (h *Handler) patientName(r *http.Request, id string) (string, store.Version) {
 	if h.cfg.Resources == nil {
-		return ""
+		return "", store.Version{}
 	}
 	res, err := h.cfg.Resources.Read(r.Context(), "Patient", id)
 	if err != nil {
-		return ""
+		return "", store.Version{}
 	}
-	names, _ := res.Resource["name"].([]any)
+	return nameOf(res.Resource), res.Version
+}
+
+// nameOf is a Patient's first name as written ("" for none).
+func nameOf(patient map[string]any) string {
+	names, _ := patient["name"].([]any)
 	if len(names) == 0 {
 		return ""
 	}

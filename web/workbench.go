@@ -106,8 +106,11 @@ func (h *Handler) renderWorkbench(w http.ResponseWriter, r *http.Request, s *sig
 		}
 		row := rxRow{ID: ver.ID, Medication: medicationText(m), Date: shownTime(m["authoredOn"], ver.LastUpdated)}
 		pid := strings.TrimPrefix(reference(m["subject"]), "Patient/")
-		if row.Patient = h.patientName(r, pid); row.Patient == "" {
+		name, pv := h.patientName(r, pid)
+		if row.Patient = name; name == "" {
 			row.Patient = pid
+		} else {
+			shown = append(shown, pv)
 		}
 		shown = append(shown, ver)
 		if !prescribing.IsSigned(m) {
@@ -129,19 +132,20 @@ func (h *Handler) renderWorkbench(w http.ResponseWriter, r *http.Request, s *sig
 		shown = append(shown, vf.Disclosed...)
 		v.Signed = append(v.Signed, row)
 	}
-	h.auditRead(r, s, "MedicationRequest", shown)
+	h.auditRead(r, s, "MedicationRequest", "/workbench", shown)
 	p.Workbench = v
 	h.render(w, r, status, "workbench.html", p)
 }
 
-// auditRead records that a page showed the session versions vs.
-func (h *Handler) auditRead(r *http.Request, s *signedIn, typ string, vs []store.Version) {
+// auditRead records that the page at path showed the session versions vs,
+// mostly of type typ.
+func (h *Handler) auditRead(r *http.Request, s *signedIn, typ, path string, vs []store.Version) {
 	if h.cfg.Audit == nil {
 		return
 	}
 	ev := audit.EventFrom(actContext(r, s))
 	e := audit.Entry{Action: "search-type", Type: typ, Agent: ev.Agent, Source: ev.Source,
-		Purpose: s.account.Role.Purpose(), Status: http.StatusOK, Detail: "page /workbench"}
+		Purpose: s.account.Role.Purpose(), Status: http.StatusOK, Detail: "page " + path}
 	e.Disclose(vs...)
 	h.cfg.Audit.Record(e)
 }

@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -430,7 +431,7 @@ func TestEHRLaunch(t *testing.T) {
 	if err := s.p.audit.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var launches, denied int
+	var launches, denied, listed int
 	recs, err := s.p.audit.Find(ctx, store.AuditQuery{Terms: []store.AuditTerm{{Kind: "agent", Value: "user/" + dr.ID}}, Count: 100})
 	if err != nil {
 		t.Fatal(err)
@@ -443,11 +444,15 @@ func TestEHRLaunch(t *testing.T) {
 		if e.Action == "launch" && e.OnBehalfOf == "Patient/"+inCare && e.Agent.Client == app.client.ID {
 			launches++
 		}
+		// The launch page shows names: each showing discloses the record.
+		if e.Detail == "page /launch" && slices.Equal(e.Patients, []string{inCare}) && slices.Contains(e.Resources, "Patient/"+inCare) {
+			listed++
+		}
 		if e.Action == "authorize" && e.Outcome == audit.OutcomeDenied {
 			denied++
 		}
 	}
-	if launches != 3 || denied != 1 {
-		t.Errorf("audited launches %d (want 3), refused authorizations %d (want 1)", launches, denied)
+	if launches != 3 || denied != 1 || listed < 4 {
+		t.Errorf("audited launches %d (want 3), refused authorizations %d (want 1), launch pages listing the patient %d (want 4 or more)", launches, denied, listed)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -121,6 +122,10 @@ func TestDoctorWorkbench(t *testing.T) {
 			t.Fatal(err)
 		}
 		actions[e.Action+" "+e.Outcome]++
+		// The page shows the patient's name: the record is disclosed.
+		if e.Detail == "page /workbench" && !slices.Contains(e.Resources, "Patient/"+pid) {
+			t.Errorf("the workbench showed the patient's name without listing the record: %v", e.Resources)
+		}
 	}
 	if actions["search-type success"] == 0 || actions["$sign success"] != 1 {
 		t.Errorf("audit entries about the patient: %v", actions)
