@@ -57,6 +57,7 @@ func (h *Handler) renderConsents(w http.ResponseWriter, r *http.Request, s *sign
 		orgNames["Organization/"+v.ID] = name
 		p.Orgs = append(p.Orgs, orgOption{ID: v.ID, Name: name})
 	})
+	var shown []store.Version
 	for _, pid := range p.Patients {
 		if err != nil {
 			break
@@ -67,6 +68,7 @@ func (h *Handler) renderConsents(w http.ResponseWriter, r *http.Request, s *sign
 			if prov["type"] != "deny" {
 				return
 			}
+			shown = append(shown, v)
 			c := consentView{ID: v.ID, Patient: pid, Active: m["status"] == "active", Since: v.LastUpdated.In(shanghai).Format("2006-01-02 15:04")}
 			for _, pu := range fhir.Objects(prov["purpose"]) {
 				if code, _ := pu["code"].(string); slices.Contains(refusablePurposes, code) {
@@ -89,6 +91,7 @@ func (h *Handler) renderConsents(w http.ResponseWriter, r *http.Request, s *sign
 		h.fail(w, err)
 		return
 	}
+	h.auditRead(r, s, "Consent", "/consents", shown)
 	h.render(w, r, status, "consents.html", p)
 }
 
