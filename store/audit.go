@@ -97,10 +97,10 @@ type AuditTx interface {
 	// in this transaction: they commit with the act they record, or not at
 	// all. A record with Index -1 waits for the sequencer, and its terms
 	// wait with it: an act's transaction writes one row for its entry, not
-	// one per term, and indexes it neither by term nor by time. A record with Index >= 0 is stored already placed at
-	// that tree position with its terms: the caller holds the lock State
-	// took and stores the tree's new nodes and state with Sequence in the
-	// same transaction.
+	// one per term, and indexes it neither by term nor by time. A record
+	// with Index >= 0 is stored already placed at that tree position, with
+	// its terms: the caller holds the lock State took and stores the
+	// tree's new nodes and state with Sequence in the same transaction.
 	Append(ctx context.Context, recs []AuditRecord) error
 	// State returns the tree's size and hash algorithm. In a write
 	// transaction it also locks the tree against concurrent sequencers

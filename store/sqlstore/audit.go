@@ -49,10 +49,20 @@ func (a auditTx) Append(ctx context.Context, recs []store.AuditRecord) error {
 // appendTerms appends the (kind, value, seq) values of an entry's distinct
 // terms to args.
 func appendTerms(args []any, terms []store.AuditTerm, seq int64) []any {
+	var seen map[store.AuditTerm]bool // for the entries of large acts
+	if len(terms) > 16 {
+		seen = make(map[store.AuditTerm]bool, len(terms))
+	}
 	for i, term := range terms {
-		if !slices.Contains(terms[:i], term) {
-			args = append(args, term.Kind, term.Value, seq)
+		if seen != nil {
+			if seen[term] {
+				continue
+			}
+			seen[term] = true
+		} else if slices.Contains(terms[:i], term) {
+			continue
 		}
+		args = append(args, term.Kind, term.Value, seq)
 	}
 	return args
 }

@@ -2,8 +2,8 @@
 -- the entry's search terms wait in the row (terms, a JSON array of
 -- [kind, value] pairs) until the sequencer places the entry in the tree and
 -- moves them to audit_terms, in batches. The tree position's and the time's
--- indexes hold placed entries only (entries are found once placed). Rebuilt because SQLite
--- cannot drop a column's UNIQUE constraint.
+-- indexes hold placed entries only (entries are found once placed). The
+-- table is rebuilt because SQLite cannot drop a column's UNIQUE constraint.
 CREATE TABLE audit_entries_new (
     seq        INTEGER PRIMARY KEY,
     tree_index INTEGER,
