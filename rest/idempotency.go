@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/emmansun/gmsm/sm3"
@@ -161,7 +162,7 @@ func (h *Handler) idempotency(w http.ResponseWriter, r *http.Request, rt route, 
 	case err != nil:
 		return false, err
 	}
-	return true, c.idem.replay(w, rec)
+	return true, c.idem.replay(w, c, rec)
 }
 
 // replayRecorded answers a request whose act lost the race for its key
@@ -176,12 +177,12 @@ func (h *Handler) replayRecorded(w http.ResponseWriter, r *http.Request, c *call
 	if err != nil {
 		return fmt.Errorf("idempotency key taken but not readable: %w", err)
 	}
-	return c.idem.replay(w, rec)
+	return c.idem.replay(w, c, rec)
 }
 
 // replay writes the answer rec recorded, or refuses a request that is not
 // the one rec recorded.
-func (k *idemCall) replay(w http.ResponseWriter, rec store.IdempotencyRecord) error {
+func (k *idemCall) replay(w http.ResponseWriter, c *call, rec store.IdempotencyRecord) error {
 	if rec.Method != k.method || rec.Path != k.path || !bytes.Equal(rec.RequestHash, k.hash) {
 		return fhir.Errorf(fhir.IssueBusinessRule, "%s was used for another request (%s %s, another body or conditions); a key stands for one request", IdempotencyKeyHeader, rec.Method, rec.Path).WithStatus(http.StatusUnprocessableEntity)
 	}
@@ -190,9 +191,48 @@ func (k *idemCall) replay(w http.ResponseWriter, rec store.IdempotencyRecord) er
 		return err
 	}
 	k.replayedReq = rec.RequestID
+	discloseAnswer(c, ans)
 	w.Header().Set(ReplayedHeader, "true")
 	ans.writeTo(w)
 	return nil
+}
+
+// discloseAnswer lists in the replay's audit entry what its answer shows:
+// the resource it carries (or, without a body, the one its Location
+// names), or the resources of a transaction-response Bundle.
+func discloseAnswer(c *call, ans *recorder) {
+	version := func(res map[string]any) store.Version {
+		typ, _ := res["resourceType"].(string)
+		id, _ := res["id"].(string)
+		meta, _ := res["meta"].(map[string]any)
+		v, _ := meta["versionId"].(string)
+		vid, _ := strconv.ParseInt(v, 10, 64)
+		return store.Version{Type: typ, ID: id, VersionID: vid, Body: fhir.Marshal(res)}
+	}
+	if ans.body.Len() > 0 {
+		res, err := fhir.Decode(ans.body.Bytes(), 0)
+		if err != nil {
+			return
+		}
+		switch res["resourceType"] {
+		case "OperationOutcome":
+		case "Bundle":
+			for _, e := range fhir.Objects(res["entry"]) {
+				if r, ok := e["resource"].(map[string]any); ok {
+					c.disclose(version(r))
+				}
+			}
+		default:
+			c.disclose(version(res))
+			return
+		}
+	}
+	// Type/id/_history/vid at the end of the Location.
+	parts := strings.Split(ans.header.Get("Location"), "/")
+	if n := len(parts); n >= 4 && parts[n-2] == "_history" {
+		vid, _ := strconv.ParseInt(parts[n-1], 10, 64)
+		c.disclose(store.Version{Type: parts[n-4], ID: parts[n-3], VersionID: vid})
+	}
 }
 
 // Begin implements resources.Idempotent: it locks the key in the act's
@@ -289,6 +329,11 @@ func respond[T any](w http.ResponseWriter, c *call, result T, render func(w http
 	if c.idem != nil && c.idem.answer != nil {
 		c.idem.answer.writeTo(w)
 		return
+	}
+	if c.idem != nil {
+		// A programming error: the act did not hand its result to
+		// resources.Idempotent, so its key was not recorded.
+		c.idem.h.cfg.Logger.Error("an act under an idempotency key recorded no answer", "request_id", c.reqID)
 	}
 	render(w, result)
 }

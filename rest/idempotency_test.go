@@ -12,6 +12,7 @@ import (
 	"github.com/yitong-health/yitong/auth"
 	"github.com/yitong-health/yitong/identity"
 	"github.com/yitong-health/yitong/rest"
+	"github.com/yitong-health/yitong/store/storetest"
 )
 
 // key sends an Idempotency-Key header.
@@ -340,4 +341,102 @@ func TestIdempotencyExpiry(t *testing.T) {
 			t.Fatalf("an expired key was replayed")
 		}
 	}, func(c *config) { c.rest.IdempotencyRetention = 50 * time.Millisecond })
+}
+
+// TestIdempotencySign: $sign with a key signs once; a repeat, also a
+// concurrent one, gets the signed prescription again and adds no
+// Provenance; a wrong PIN does not use the key up.
+func TestIdempotencySign(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			sw := newSignWorld(t, b)
+			e := sw.e
+			drTok, drPr := sw.doctor(t, "dr-idem", identity.RoleDoctor, true)
+			sign := func(id, pin, k string) response {
+				return e.do(t, "POST", "/MedicationRequest/"+id+"/$sign", pinParameters(pin), append(bearer(drTok), key(k)...)...)
+			}
+			rx := e.create(t, draftRx(sw.patient["own"], drPr), bearer(sw.admin)...)
+			total := sw.total(t)
+			// A wrong PIN is refused and keeps the key free: the
+			// corrected request signs under it.
+			wantOutcome(t, sign(rx, "000000", "sign-1"), http.StatusUnprocessableEntity)
+			sw.wantUnchanged(t, total)
+			first := sign(rx, "246810", "sign-1")
+			wantStatus(t, first, http.StatusOK)
+			for range 3 {
+				wantSameAnswer(t, first, sign(rx, "246810", "sign-1"))
+			}
+			if n := len(sw.provenances(t, rx)); n != 1 {
+				t.Fatalf("%d Provenances after repeated $sign, want 1", n)
+			}
+			if v := str(sw.read(t, rx), "meta", "versionId"); v != "2" {
+				t.Fatalf("the prescription is at version %s, want 2", v)
+			}
+			sw.wantUnchanged(t, total+2)
+			// The repeat with the wrong PIN now is another request: 422.
+			r := sign(rx, "000000", "sign-1")
+			wantOutcome(t, r, http.StatusUnprocessableEntity)
+			if code := str(r.JSON(t), "issue", 0, "code"); code != "business-rule" {
+				t.Fatalf("another PIN with a used key: issue %s, want business-rule", code)
+			}
+
+			// Concurrent repeats sign once.
+			rx2 := e.create(t, draftRx(sw.patient["own"], drPr), bearer(sw.admin)...)
+			total = sw.total(t)
+			const n = 6
+			out := make([]response, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() { defer wg.Done(); out[i] = sign(rx2, "246810", "sign-2") }()
+			}
+			wg.Wait()
+			for _, r := range out {
+				wantStatus(t, r, http.StatusOK)
+				if !bytes.Equal(r.Body, out[0].Body) {
+					t.Fatalf("concurrent $sign answers differ:\n%s\n%s", out[0], r)
+				}
+			}
+			if n := len(sw.provenances(t, rx2)); n != 1 {
+				t.Fatalf("%d Provenances after concurrent $sign with one key, want 1", n)
+			}
+			sw.wantUnchanged(t, total+2)
+		})
+	}
+}
+
+// TestIdempotencyAudited: a replay passes the audit log like every
+// request: its entry names the request whose answer it repeats and what it
+// discloses; it writes nothing else.
+func TestIdempotencyAudited(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		pat := patient("urn:oid:2.16.156.10011.1.3", "110101199003070009")
+		first := e.do(t, "POST", "/Patient", pat, append(key("audited"), "X-Request-Id", "req-first")...)
+		wantStatus(t, first, http.StatusCreated)
+		id := str(first.JSON(t), "id")
+		wantStatus(t, e.do(t, "POST", "/Patient", pat, append(key("audited"), "X-Request-Id", "req-replay")...), http.StatusCreated)
+		wantStatus(t, e.do(t, "POST", "/$audit-checkpoint", nil), http.StatusOK)
+		events := func(req string) []any {
+			r := e.do(t, "GET", "/$audit-events?request="+req, nil)
+			wantStatus(t, r, http.StatusOK)
+			return list(r.JSON(t), "entry")
+		}
+		if n := len(events("req-first")); n != 1 {
+			t.Fatalf("%d entries of the act, want 1", n)
+		}
+		replay := events("req-replay")
+		if len(replay) != 1 {
+			t.Fatalf("%d entries of the replay, want 1", len(replay))
+		}
+		ae := get(replay[0], "resource")
+		if str(ae, "subtype", 0, "code") != "create" || str(ae, "outcome") != "0" ||
+			!strings.Contains(str(ae, "outcomeDesc"), "idempotent replay of request req-first") {
+			t.Errorf("the replay's entry: %v", ae)
+		}
+		r := e.do(t, "GET", "/$audit-events?patient="+id, nil)
+		wantStatus(t, r, http.StatusOK)
+		if n := len(list(r.JSON(t), "entry")); n != 2 {
+			t.Errorf("the patient's trail has %d entries, want 2 (the create and its replay)", n)
+		}
+	})
 }
