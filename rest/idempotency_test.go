@@ -440,3 +440,15 @@ func TestIdempotencyAudited(t *testing.T) {
 		}
 	})
 }
+
+// TestIdempotencyCapability: the CapabilityStatement tells clients about
+// the header.
+func TestIdempotencyCapability(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		r := e.do(t, "GET", "/metadata", nil)
+		wantStatus(t, r, http.StatusOK)
+		if doc := str(r.JSON(t), "rest", 0, "documentation"); !strings.Contains(doc, rest.IdempotencyKeyHeader) {
+			t.Fatalf("rest.documentation %q does not name %s", doc, rest.IdempotencyKeyHeader)
+		}
+	})
+}
