@@ -3,6 +3,7 @@ package rest_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -151,6 +152,45 @@ func TestIdempotencyConcurrent(t *testing.T) {
 		wantStatus(t, out[0], http.StatusOK)
 		if got := e.systemTotal(t); got != total+2 {
 			t.Fatalf("%d concurrent updates with one key wrote %d versions, want 1", n, got-total-1)
+		}
+		tx := map[string]any{"resourceType": "Bundle", "type": "transaction", "entry": []any{
+			map[string]any{"fullUrl": "urn:uuid:6a1c3b1e-0000-4000-8000-000000000002",
+				"resource": patient("urn:oid:2.16.156.10011.1.3", "110101199003070010"),
+				"request":  map[string]any{"method": "POST", "url": "Patient"}},
+			map[string]any{"resource": observation("urn:uuid:6a1c3b1e-0000-4000-8000-000000000002"),
+				"request": map[string]any{"method": "POST", "url": "Observation"}},
+		}}
+		out = run("POST", "", tx, "c-transaction")
+		wantStatus(t, out[0], http.StatusOK)
+		if got := e.systemTotal(t); got != total+4 {
+			t.Fatalf("%d concurrent transactions of 2 entries with one key wrote %d versions, want 2", n, got-total-2)
+		}
+
+		// Concurrent requests with one key and different bodies: one
+		// acts, the others are refused.
+		var wg sync.WaitGroup
+		statuses := make([]int, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p := patient("urn:oid:2.16.156.10011.1.3", fmt.Sprintf("11010119900307%04d", 100+i))
+				statuses[i] = e.do(t, "POST", "/Patient", p, key("c-different")...).Status
+			}()
+		}
+		wg.Wait()
+		created := 0
+		for _, s := range statuses {
+			switch s {
+			case http.StatusCreated:
+				created++
+			case http.StatusUnprocessableEntity:
+			default:
+				t.Errorf("a request with a contested key answered %d", s)
+			}
+		}
+		if created != 1 || e.systemTotal(t) != total+5 {
+			t.Fatalf("%d of %d different requests with one key were done (statuses %v), want 1", created, n, statuses)
 		}
 	})
 }
