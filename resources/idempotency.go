@@ -26,9 +26,8 @@ type Idempotent interface {
 type idempotentKey struct{}
 
 // WithIdempotent returns ctx carrying k: the write interactions run with
-// it call its Begin and Answer. Batch bundles do not (each entry commits
-// on its own, so no one key can guard the batch); callers refuse keys
-// there.
+// it call its Begin and Answer. Batch refuses such a context (each entry
+// commits on its own, so no one key can guard a batch).
 func WithIdempotent(ctx context.Context, k Idempotent) context.Context {
 	return context.WithValue(ctx, idempotentKey{}, k)
 }
