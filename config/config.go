@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Option is one configuration option.
@@ -36,7 +37,30 @@ var (
 		Usage: "database URL: postgres://… for PostgreSQL; empty for SQLite inside the data folder", Secret: true, Check: checkDatabase}
 	LogFormat = Option{Flag: "log-format", Env: "YITONG_LOG_FORMAT", Default: "text",
 		Usage: "log format: text or json", Check: oneOf("text", "json")}
+	IdempotencyRetention = Option{Flag: "idempotency-retention", Env: "YITONG_IDEMPOTENCY_RETENTION", Default: "24h",
+		Usage: "how long an Idempotency-Key of a write is kept (a Go duration, 1m to 720h)", Check: checkRetention}
 )
+
+// MinIdempotencyRetention and MaxIdempotencyRetention bound
+// IdempotencyRetention.
+const (
+	MinIdempotencyRetention = time.Minute
+	MaxIdempotencyRetention = 30 * 24 * time.Hour
+)
+
+// Duration parses a duration option's value (checked by its Check).
+func Duration(v string) (time.Duration, error) { return time.ParseDuration(v) }
+
+func checkRetention(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as 24h or 90m", v)
+	}
+	if d < MinIdempotencyRetention || d > MaxIdempotencyRetention {
+		return fmt.Errorf("%s is not between %s and %s", d, MinIdempotencyRetention, MaxIdempotencyRetention)
+	}
+	return nil
+}
 
 // Set is a set of option values bound to a flag set.
 type Set struct {

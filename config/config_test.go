@@ -35,14 +35,14 @@ func TestPrecedence(t *testing.T) {
 }
 
 func TestDefaultsAndChecks(t *testing.T) {
-	s, err := parse(t, nil, Listen, Data, Database, LogFormat)
+	s, err := parse(t, nil, Listen, Data, Database, LogFormat, IdempotencyRetention)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
 		o    Option
 		want string
-	}{{Listen, "127.0.0.1:8080"}, {Data, "./data"}, {Database, ""}, {LogFormat, "text"}} {
+	}{{Listen, "127.0.0.1:8080"}, {Data, "./data"}, {Database, ""}, {LogFormat, "text"}, {IdempotencyRetention, "24h"}} {
 		if v, err := s.Get(c.o); err != nil || v != c.want {
 			t.Errorf("--%s default = %q (%v), want %q", c.o.Flag, v, err, c.want)
 		}
@@ -54,6 +54,9 @@ func TestDefaultsAndChecks(t *testing.T) {
 		{Listen, []string{"--listen", "8080"}},
 		{Database, []string{"--database", "mysql://x"}},
 		{LogFormat, []string{"--log-format", "xml"}},
+		{IdempotencyRetention, []string{"--idempotency-retention", "tomorrow"}},
+		{IdempotencyRetention, []string{"--idempotency-retention", "10s"}},
+		{IdempotencyRetention, []string{"--idempotency-retention", "9000h"}},
 	} {
 		s, err := parse(t, c.args, c.o)
 		if err != nil {

@@ -29,7 +29,8 @@ const (
 	IssueForbidden    IssueType = "forbidden" // 403
 	IssueSecurity     IssueType = "security"  // 401
 	IssueProcessing   IssueType = "processing"
-	IssueException    IssueType = "exception" // 500: never shown with details
+	IssueBusinessRule IssueType = "business-rule" // 422 where the caller sets it: a rule of the server refuses
+	IssueException    IssueType = "exception"     // 500: never shown with details
 	IssueInformation  IssueType = "informational"
 )
 

@@ -130,8 +130,11 @@ func (s *Service) Sign(ctx context.Context, p *auth.Principal, id, pin string) (
 		if g := resources.GuardFrom(ctx); g != nil {
 			pctx = resources.WithGuard(ctx, targetGuard{Guard: g, patients: patients})
 		}
-		out.Provenance, err = tx.Create(pctx, prov)
-		return err
+		if out.Provenance, err = tx.Create(pctx, prov); err != nil {
+			return err
+		}
+		// Signed: an idempotency key of the request is recorded with it.
+		return tx.Answer(ctx, out.Request)
 	})
 	if err != nil {
 		return Signed{}, err

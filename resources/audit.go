@@ -52,10 +52,16 @@ func (t *trackingTx) Put(ctx context.Context, v store.Version, idx store.Index) 
 
 // update runs fn in a write transaction and, when fn wrote versions,
 // appends the act's audit entry in the same transaction (see Auditor);
-// the context's audit event is then marked recorded.
+// the context's audit event is then marked recorded. With an Idempotent in
+// the context, its Begin runs first in the transaction.
 func (s *Service) update(ctx context.Context, fn func(tx store.Tx) error) error {
 	var wrote bool
 	err := s.st.Update(ctx, func(tx store.Tx) error {
+		if k := idempotentFrom(ctx); k != nil {
+			if err := k.Begin(ctx, tx); err != nil {
+				return err
+			}
+		}
 		tt := &trackingTx{Tx: tx, s: s}
 		if err := fn(tt); err != nil {
 			return err

@@ -52,16 +52,18 @@ func (s *Service) Transaction(ctx context.Context, bundle map[string]any) (*Bund
 			return nil, entryErr(o.index, err)
 		}
 	}
-	if err := s.runAtomically(ctx, ops); err != nil {
+	out := &BundleResponse{kind: "transaction-response", ops: ops}
+	if err := s.runAtomically(ctx, ops, func(tx store.Tx) error { return answered(ctx, tx, out, nil) }); err != nil {
 		return nil, err
 	}
-	return &BundleResponse{kind: "transaction-response", ops: ops}, nil
+	return out, nil
 }
 
-// runAtomically runs ops in one store transaction. Every run, including one
-// the store repeats after a transient conflict, starts from the caller's
-// resources; when the transaction fails they are restored.
-func (s *Service) runAtomically(ctx context.Context, ops []*op) error {
+// runAtomically runs ops in one store transaction, then done (when not
+// nil) in it. Every run, including one the store repeats after a transient
+// conflict, starts from the caller's resources; when the transaction fails
+// they are restored.
+func (s *Service) runAtomically(ctx context.Context, ops []*op, done func(tx store.Tx) error) error {
 	if err := s.validateEntries(ops); err != nil {
 		return err
 	}
@@ -72,7 +74,13 @@ func (s *Service) runAtomically(ctx context.Context, ops []*op) error {
 		for _, o := range ops {
 			o.result, o.skip, o.target, o.prev, o.prep = Result{}, false, "", store.Version{}, nil
 		}
-		return s.runTransaction(ctx, tx, ops, &undo)
+		if err := s.runTransaction(ctx, tx, ops, &undo); err != nil {
+			return err
+		}
+		if done != nil {
+			return done(tx)
+		}
+		return nil
 	})
 	if err != nil {
 		undo.revert()
@@ -423,7 +431,13 @@ func (s *Service) readTx(ctx context.Context, tx store.Tx, o *op) (Result, error
 // interdependencies): a urn:uuid reference fails its entry. Resources are
 // changed in place as in Transaction: those of successful entries hold what
 // was stored, those of failed entries are left as the caller passed them.
+//
+// A batch cannot be guarded by one idempotency key (its entries commit one
+// by one): with an Idempotent in ctx it fails with an invalid error.
 func (s *Service) Batch(ctx context.Context, bundle map[string]any) (*BundleResponse, error) {
+	if idempotentFrom(ctx) != nil {
+		return nil, fhir.Errorf(fhir.IssueInvalid, "a batch cannot be guarded by one idempotency key: its entries commit one by one; send a transaction, or each entry as a request of its own with its own key")
+	}
 	ops, err := s.parseBatchEntries(bundle)
 	if err != nil {
 		return nil, err
@@ -438,7 +452,7 @@ func (s *Service) Batch(ctx context.Context, bundle map[string]any) (*BundleResp
 			errs[o.op] = err
 			continue
 		}
-		if err := s.runAtomically(ctx, []*op{o.op}); err != nil {
+		if err := s.runAtomically(ctx, []*op{o.op}, nil); err != nil {
 			errs[o.op] = err
 		}
 	}

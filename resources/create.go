@@ -18,7 +18,7 @@ func (s *Service) Create(ctx context.Context, res map[string]any, ifNoneExist st
 	err := s.update(ctx, func(tx store.Tx) error {
 		var err error
 		out, err = s.createTx(ctx, tx, res, ifNoneExist, "")
-		return err
+		return answered(ctx, tx, out, err)
 	})
 	return out, err
 }

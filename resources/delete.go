@@ -16,7 +16,7 @@ func (s *Service) Delete(ctx context.Context, typ, id string, ifMatch int64) (Re
 	err := s.update(ctx, func(tx store.Tx) error {
 		var err error
 		out, err = s.deleteTx(ctx, tx, typ, id, ifMatch)
-		return err
+		return answered(ctx, tx, out, err)
 	})
 	return out, err
 }
@@ -60,7 +60,7 @@ func (s *Service) ConditionalDelete(ctx context.Context, typ, criteria string) (
 			return fhir.Errorf(fhir.IssueNotFound, "conditional delete: no %s matches %q", typ, criteria)
 		}
 		out, err = s.deleteTx(ctx, tx, typ, id, 0)
-		return err
+		return answered(ctx, tx, out, err)
 	})
 	return out, err
 }

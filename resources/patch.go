@@ -16,7 +16,7 @@ func (s *Service) Patch(ctx context.Context, typ, id string, patch []byte, ifMat
 	err := s.update(ctx, func(tx store.Tx) error {
 		var err error
 		out, err = s.patchTx(ctx, tx, typ, id, patch, ifMatch)
-		return err
+		return answered(ctx, tx, out, err)
 	})
 	return out, err
 }
@@ -62,7 +62,7 @@ func (s *Service) ConditionalPatch(ctx context.Context, typ, criteria string, pa
 			return fhir.Errorf(fhir.IssueNotFound, "conditional patch: no %s matches %q", typ, criteria)
 		}
 		out, err = s.patchTx(ctx, tx, typ, id, patch, ifMatch)
-		return err
+		return answered(ctx, tx, out, err)
 	})
 	return out, err
 }

@@ -51,5 +51,13 @@ func (t *Tx) Create(ctx context.Context, res map[string]any) (Result, error) {
 	return t.s.createTx(ctx, t.tx, res, "", "")
 }
 
+// Answer hands the act's result to the context's Idempotent (see
+// WithIdempotent), which records the idempotency key in this transaction.
+// An act through InTx calls it once it has succeeded, and not when it
+// commits a refusal, so a refused request does not use up its key.
+func (t *Tx) Answer(ctx context.Context, r Result) error {
+	return answered(ctx, t.tx.Tx, r, nil)
+}
+
 // GuardFrom returns the context's Guard, or nil.
 func GuardFrom(ctx context.Context) Guard { return guardFrom(ctx) }

@@ -16,7 +16,7 @@ func (s *Service) Update(ctx context.Context, typ, id string, res map[string]any
 	err := s.update(ctx, func(tx store.Tx) error {
 		var err error
 		out, err = s.updateTx(ctx, tx, typ, id, res, ifMatch)
-		return err
+		return answered(ctx, tx, out, err)
 	})
 	return out, err
 }
@@ -63,7 +63,7 @@ func (s *Service) ConditionalUpdate(ctx context.Context, typ, criteria string, r
 	err := s.update(ctx, func(tx store.Tx) error {
 		var err error
 		out, err = s.conditionalUpdateTx(ctx, tx, typ, criteria, res, ifMatch)
-		return err
+		return answered(ctx, tx, out, err)
 	})
 	return out, err
 }

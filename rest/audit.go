@@ -63,6 +63,10 @@ func (h *Handler) audit(ev *audit.Event, rt route, c *call, status int, err erro
 		}
 	} else if strings.HasPrefix(rt.interaction, "search") {
 		e.Detail = "parameters: " + paramNames(c.query)
+	} else if c.idem != nil && c.idem.replayedReq != "" {
+		// A replay changes nothing; it repeats the answer of the act
+		// the named request did (whose entry lists what it wrote).
+		e.Detail = "idempotent replay of request " + c.idem.replayedReq
 	}
 	if c.id != "" && len(c.disclosed) == 0 && c.typ != "" {
 		e.Resources = []string{c.typ + "/" + c.id}

@@ -26,6 +26,10 @@ func (h *Handler) bundle(w http.ResponseWriter, r *http.Request, c *call) error 
 		_, err := h.decide(ctx, &c.access, interaction, typ)
 		return err
 	})
+	render := func(w http.ResponseWriter, out *resources.BundleResponse) {
+		writeJSON(w, c.fmt, http.StatusOK, out.Bundle(ret))
+	}
+	ctx = answering(ctx, c, render)
 	var out *resources.BundleResponse
 	switch t, _ := b["type"].(string); t {
 	case "transaction":
@@ -38,6 +42,6 @@ func (h *Handler) bundle(w http.ResponseWriter, r *http.Request, c *call) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, c.fmt, http.StatusOK, out.Bundle(ret))
+	respond(w, c, out, render)
 	return nil
 }

@@ -42,15 +42,18 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, c *call) error 
 	if err := checkType(res, c.typ, "it was posted to"); err != nil {
 		return err
 	}
-	out, err := h.cfg.Service.Create(r.Context(), res, r.Header.Get("If-None-Exist"))
+	render := func(w http.ResponseWriter, out resources.Result) {
+		status := http.StatusCreated
+		if out.Unchanged {
+			status = http.StatusOK
+		}
+		h.writeResult(w, r, c, status, out, true)
+	}
+	out, err := h.cfg.Service.Create(answering(r.Context(), c, render), res, r.Header.Get("If-None-Exist"))
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
-	if out.Unchanged {
-		status = http.StatusOK
-	}
-	h.writeResult(w, r, c, status, out, true)
+	respond(w, c, out, render)
 	return nil
 }
 
@@ -109,12 +112,21 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, c *call) error 
 	if err != nil {
 		return err
 	}
-	out, err := h.cfg.Service.Update(r.Context(), c.typ, c.id, res, im)
+	render := h.putRender(r, c)
+	out, err := h.cfg.Service.Update(answering(r.Context(), c, render), c.typ, c.id, res, im)
 	if err != nil {
 		return err
 	}
-	h.writeResult(w, r, c, resources.WriteStatus("PUT", out), out, out.Created)
+	respond(w, c, out, render)
 	return nil
+}
+
+// putRender answers an update: 201 with Location when it created the
+// resource, else 200.
+func (h *Handler) putRender(r *http.Request, c *call) func(http.ResponseWriter, resources.Result) {
+	return func(w http.ResponseWriter, out resources.Result) {
+		h.writeResult(w, r, c, resources.WriteStatus("PUT", out), out, out.Created)
+	}
 }
 
 // criteria returns the query string of a conditional interaction, without
@@ -145,11 +157,12 @@ func (h *Handler) conditionalUpdate(w http.ResponseWriter, r *http.Request, c *c
 	if err != nil {
 		return err
 	}
-	out, err := h.cfg.Service.ConditionalUpdate(r.Context(), c.typ, crit, res, im)
+	render := h.putRender(r, c)
+	out, err := h.cfg.Service.ConditionalUpdate(answering(r.Context(), c, render), c.typ, crit, res, im)
 	if err != nil {
 		return err
 	}
-	h.writeResult(w, r, c, resources.WriteStatus("PUT", out), out, out.Created)
+	respond(w, c, out, render)
 	return nil
 }
 
@@ -170,12 +183,21 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.cfg.Service.Patch(r.Context(), c.typ, c.id, body, im)
+	render := h.okRender(r, c)
+	out, err := h.cfg.Service.Patch(answering(r.Context(), c, render), c.typ, c.id, body, im)
 	if err != nil {
 		return err
 	}
-	h.writeResult(w, r, c, http.StatusOK, out, false)
+	respond(w, c, out, render)
 	return nil
+}
+
+// okRender answers a patch (or an operation that answers the resource it
+// changed) with 200.
+func (h *Handler) okRender(r *http.Request, c *call) func(http.ResponseWriter, resources.Result) {
+	return func(w http.ResponseWriter, out resources.Result) {
+		h.writeResult(w, r, c, http.StatusOK, out, false)
+	}
 }
 
 func (h *Handler) conditionalPatch(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -187,11 +209,12 @@ func (h *Handler) conditionalPatch(w http.ResponseWriter, r *http.Request, c *ca
 	if err != nil {
 		return err
 	}
-	out, err := h.cfg.Service.ConditionalPatch(r.Context(), c.typ, crit, body, im)
+	render := h.okRender(r, c)
+	out, err := h.cfg.Service.ConditionalPatch(answering(r.Context(), c, render), c.typ, crit, body, im)
 	if err != nil {
 		return err
 	}
-	h.writeResult(w, r, c, http.StatusOK, out, false)
+	respond(w, c, out, render)
 	return nil
 }
 
@@ -200,11 +223,11 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, c *call) error 
 	if err != nil {
 		return err
 	}
-	out, err := h.cfg.Service.Delete(r.Context(), c.typ, c.id, im)
+	out, err := h.cfg.Service.Delete(answering(r.Context(), c, h.writeDeleted), c.typ, c.id, im)
 	if err != nil {
 		return err
 	}
-	h.writeDeleted(w, out)
+	respond(w, c, out, h.writeDeleted)
 	return nil
 }
 
@@ -220,10 +243,10 @@ func (h *Handler) conditionalDelete(w http.ResponseWriter, r *http.Request, c *c
 	if err != nil {
 		return err
 	}
-	out, err := h.cfg.Service.ConditionalDelete(r.Context(), c.typ, crit)
+	out, err := h.cfg.Service.ConditionalDelete(answering(r.Context(), c, h.writeDeleted), c.typ, crit)
 	if err != nil {
 		return err
 	}
-	h.writeDeleted(w, out)
+	respond(w, c, out, h.writeDeleted)
 	return nil
 }

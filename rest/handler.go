@@ -24,10 +24,14 @@ import (
 type Limits struct {
 	// MaxBodyBytes bounds a request body (413 beyond it).
 	MaxBodyBytes int64
+	// MaxReplayBytes bounds the body of an answer recorded with an
+	// idempotency key, gzip-compressed; an act whose answer is larger fails
+	// with 413 and writes nothing.
+	MaxReplayBytes int64
 }
 
 // DefaultLimits are used where Config leaves limits zero.
-var DefaultLimits = Limits{MaxBodyBytes: 64 << 20}
+var DefaultLimits = Limits{MaxBodyBytes: 64 << 20, MaxReplayBytes: DefaultMaxReplayBytes}
 
 // Request describes an interaction for the policy decision.
 type Request struct {
@@ -69,6 +73,10 @@ type Config struct {
 	// Prescribing signs and verifies prescriptions (MedicationRequest
 	// $sign and $verify); nil leaves them out.
 	Prescribing *prescribing.Service
+	// IdempotencyRetention is how long an idempotency key is kept
+	// (DefaultIdempotencyRetention when zero); RunIdempotencyPruning
+	// deletes it afterwards.
+	IdempotencyRetention time.Duration
 }
 
 // Handler is the FHIR API.
@@ -83,6 +91,12 @@ type Handler struct {
 func New(cfg Config) *Handler {
 	if cfg.Limits.MaxBodyBytes <= 0 {
 		cfg.Limits.MaxBodyBytes = DefaultLimits.MaxBodyBytes
+	}
+	if cfg.Limits.MaxReplayBytes <= 0 {
+		cfg.Limits.MaxReplayBytes = DefaultLimits.MaxReplayBytes
+	}
+	if cfg.IdempotencyRetention <= 0 {
+		cfg.IdempotencyRetention = DefaultIdempotencyRetention
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

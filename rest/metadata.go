@@ -114,9 +114,10 @@ func (h *Handler) capabilityStatement(base string) map[string]any {
 		sys = append(sys, map[string]any{"code": code})
 	}
 	rest := map[string]any{
-		"mode":        "server",
-		"resource":    res,
-		"interaction": sys,
+		"mode":          "server",
+		"documentation": idempotencyDoc,
+		"resource":      res,
+		"interaction":   sys,
 	}
 	if sysOps != nil {
 		rest["operation"] = sysOps
@@ -137,6 +138,13 @@ func (h *Handler) capabilityStatement(base string) map[string]any {
 		"rest":        []any{rest},
 	}
 }
+
+// idempotencyDoc tells clients about Idempotency-Key (there is no
+// structured CapabilityStatement element for a request header).
+const idempotencyDoc = "Retryable writes (create, update, patch, delete, their conditional forms, transaction bundles and " +
+	"MedicationRequest $sign) accept an `Idempotency-Key` header (1-255 printable ASCII characters, scoped to the caller): " +
+	"the same key with the same request has one effect and repeats get the first answer with `Idempotent-Replayed: true`; " +
+	"the same key with another request is a 422. A failed write does not use its key. Keys are kept 24 hours by default."
 
 func conditionalDelete(ok bool) string {
 	if ok {

@@ -84,6 +84,8 @@ type call struct {
 	query map[string][]string
 	// access is the caller and what the policy granted.
 	access access
+	// idem is the request's idempotency key, nil without one.
+	idem *idemCall
 }
 
 // disclose records versions the answer will disclose.

@@ -34,11 +34,12 @@ func (h *Handler) sign(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err := h.mustSee(r.Context(), c, cur.Version); err != nil {
 		return err
 	}
-	out, err := h.cfg.Prescribing.Sign(r.Context(), c.access.p, c.id, pin)
+	render := h.okRender(r, c)
+	out, err := h.cfg.Prescribing.Sign(answering(r.Context(), c, render), c.access.p, c.id, pin)
 	if err != nil {
 		return prescribing.Outcome(err)
 	}
-	h.writeResult(w, r, c, http.StatusOK, out.Request, false)
+	respond(w, c, out.Request, render)
 	return nil
 }
 

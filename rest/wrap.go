@@ -60,7 +60,8 @@ func newRequestID() string {
 
 // wrap is the chain every FHIR route passes: request id, panic recovery,
 // format negotiation, body limit, resource type check, the policy decision,
-// then the handler; errors become OperationOutcomes; every request is logged
+// the idempotency key (a recorded one is answered from its record), then
+// the handler; errors become OperationOutcomes; every request is logged
 // and counted.
 func (h *Handler) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -111,7 +112,15 @@ func (h *Handler) wrap(rt route) http.Handler {
 		if err == nil {
 			r = r.WithContext(h.withGuard(r.Context(), c))
 			r.Body = http.MaxBytesReader(sw, r.Body, h.cfg.Limits.MaxBodyBytes)
-			err = rt.fn(sw, r, c)
+			var replayed bool
+			if replayed, err = h.idempotency(sw, r, rt, c); err == nil && !replayed {
+				err = rt.fn(sw, r, c)
+				if err != nil && c.idem != nil && c.idem.taken {
+					// A concurrent request with the key committed its
+					// act first: this one answers with its answer.
+					err = h.replayRecorded(sw, r, c)
+				}
+			}
 		}
 		if err != nil {
 			if fhir.CodeOf(err) == fhir.IssueException {

@@ -294,4 +294,7 @@ type Tx interface {
 	// Records is the platform's keyed state (accounts, clients, tokens),
 	// written in the same transaction as everything else.
 	Records() RecordsTx
+	// Idempotency holds the idempotency keys of retryable writes, written
+	// in the same transaction as the act each guards.
+	Idempotency() IdempotencyTx
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/yitong-health/yitong/audit"
@@ -16,6 +17,7 @@ import (
 	"github.com/yitong-health/yitong/fhir/validate"
 	"github.com/yitong-health/yitong/identity"
 	"github.com/yitong-health/yitong/resources"
+	"github.com/yitong-health/yitong/rest"
 	"github.com/yitong-health/yitong/signing"
 	"github.com/yitong-health/yitong/store"
 	"github.com/yitong-health/yitong/store/postgres"
@@ -69,6 +71,10 @@ type platform struct {
 	// pruned closes when the retention run (runRetention) has stopped;
 	// nil when none was started.
 	pruned chan struct{}
+	// keepKeys is how long idempotency keys are kept (zero: the API's
+	// default); log is the process logger.
+	keepKeys time.Duration
+	log      *slog.Logger
 }
 
 // openPlatform opens the audit log of st (creating its signing key on
@@ -81,7 +87,7 @@ func openPlatform(ctx context.Context, st store.Store, log *slog.Logger, data st
 		return nil, err
 	}
 	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	p := &platform{audit: l, ctx: rctx, stop: stop, done: make(chan struct{})}
+	p := &platform{audit: l, ctx: rctx, stop: stop, done: make(chan struct{}), log: log}
 	go func() { defer close(p.done); l.Run(rctx) }()
 	p.svc = resources.New(st, resources.Options{
 		Validate:       validate.Resource,
@@ -165,12 +171,24 @@ func platformMasterKey(ctx context.Context, st store.Store, data string) ([]byte
 // runRetention prunes the audit log a minute after it starts and then
 // daily (audit.Log.RunRetention) until Close. Pruning takes the audit
 // sequencer's lock and the store's tree lock, so it never races the
-// writer.
+// writer. It also deletes expired idempotency keys, a minute after the
+// start and then hourly (rest.RunIdempotencyPruning).
 func (p *platform) runRetention() {
 	p.pruned = make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
 	go func() {
-		defer close(p.pruned)
+		defer wg.Done()
 		p.audit.RunRetention(p.ctx, time.Minute, 24*time.Hour)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		rest.RunIdempotencyPruning(p.ctx, p.svc.Store(), p.log, time.Minute, time.Hour)
+	}()
+	go func() {
+		wg.Wait()
+		close(p.pruned)
 	}()
 }
 

@@ -34,18 +34,22 @@ func (c *serveCmd) Summary() string { return "serve the web pages at / and the F
 func (c *serveCmd) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
-	set := config.Bind(fs, config.Listen, config.Data, config.Database, config.LogFormat)
+	set := config.Bind(fs, config.Listen, config.Data, config.Database, config.LogFormat, config.IdempotencyRetention)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected arguments %v", fs.Args())
 	}
-	v, err := getAll(set, config.Listen, config.Data, config.Database, config.LogFormat)
+	v, err := getAll(set, config.Listen, config.Data, config.Database, config.LogFormat, config.IdempotencyRetention)
 	if err != nil {
 		return err
 	}
 	listen, data, database, logFormat := v[0], v[1], v[2], v[3]
+	keep, err := config.Duration(v[4])
+	if err != nil {
+		return err
+	}
 	log := newLogger(logFormat)
 	st, backend, err := openStore(ctx, database, data)
 	if err != nil {
@@ -67,6 +71,7 @@ func (c *serveCmd) Run(ctx context.Context, args []string) error {
 	if err := finishReindex(ctx, p.svc, log); err != nil {
 		return err
 	}
+	p.keepKeys = keep
 	p.runRetention()
 	handler := newServer(p, data, log)
 	ln, err := net.Listen("tcp", listen)
@@ -118,6 +123,9 @@ func newServer(p *platform, data string, log *slog.Logger) http.Handler {
 		Exports:       export.NewManager(st, filepath.Join(data, "exports"), log),
 		Audit:         p.audit,
 		Prescribing:   rx,
+		// Idempotency keys are kept this long (zero: the default);
+		// runRetention prunes them.
+		IdempotencyRetention: p.keepKeys,
 	})
 	oa := oauth.New(p.id, p.idt, log)
 	mux := http.NewServeMux()
