@@ -106,3 +106,31 @@ func TestValidCodeAllocations(t *testing.T) {
 		t.Errorf("%v allocations with bound codes, %v without", with, base)
 	}
 }
+
+// TestRequiredBindingCoding: R4 binds no element of type Coding with
+// strength required, so checkCoded's Coding branch is tried on an element
+// made up for the test.
+func TestRequiredBindingCoding(t *testing.T) {
+	const gender = "http://hl7.org/fhir/administrative-gender"
+	el := &spec.Element{Name: "coding", Path: "X.coding", Type: "Coding", Binding: spec.BindingOf("http://hl7.org/fhir/ValueSet/administrative-gender")}
+	for _, c := range []struct {
+		coding string
+		want   string // fragment of the diagnostics; "" for valid
+	}{
+		{`{"system":"` + gender + `","code":"male"}`, ""},
+		{`{"system":"` + gender + `","code":"M"}`, gender + "|M is not in the ValueSet"},
+		{`{"system":"http://example.org","code":"male"}`, "http://example.org|male is not in the ValueSet"},
+		{`{"code":"male"}`, "has no system"},
+		{`{"system":"` + gender + `"}`, ""},
+	} {
+		v := &validator{root: "X"}
+		v.push("coding", el)
+		v.checkCoded(el, decode(t, []byte(c.coding)))
+		switch {
+		case c.want == "" && len(v.issues) != 0:
+			t.Errorf("%s: %s", c.coding, dump(v.issues))
+		case c.want != "" && (len(v.issues) != 1 || !hasIssue(v.issues, want{"X.coding", fhir.IssueCodeInvalid, c.want})):
+			t.Errorf("%s: want %q, got:\n%s", c.coding, c.want, dump(v.issues))
+		}
+	}
+}
