@@ -18,6 +18,7 @@ const (
 	IssueRequired     IssueType = "required"      // 400: a required element is missing
 	IssueValue        IssueType = "value"         // 400: an element value is wrong
 	IssueInvariant    IssueType = "invariant"     // 400: a constraint failed
+	IssueCodeInvalid  IssueType = "code-invalid"  // 400: a code is not in the bound ValueSet
 	IssueNotSupported IssueType = "not-supported" // 400/405/406/415 depending on context
 	IssueNotFound     IssueType = "not-found"     // 404
 	IssueDeleted      IssueType = "deleted"       // 410

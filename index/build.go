@@ -117,14 +117,15 @@ func (b builder) token(code, system, value string) {
 	}
 }
 
-// addToken indexes a coded value: a code or other primitive (booleans as
-// "true"/"false"), a Coding, each Coding of a CodeableConcept, an
+// addToken indexes a coded value: a code (with the system its element's
+// required binding implies, see impliedSystem) or other primitive (booleans
+// as "true"/"false"), a Coding, each Coding of a CodeableConcept, an
 // Identifier (with its type for :of-type), or a ContactPoint's value.
 // Display texts are indexed as strings under the same code for :text.
 func (b builder) addToken(code string, n fhirpath.Node) {
 	switch v := n.Value.(type) {
 	case string:
-		b.token(code, "", v)
+		b.token(code, impliedSystem(n), v)
 	case bool:
 		b.token(code, "", strconv.FormatBool(v))
 	case json.Number:
@@ -155,6 +156,20 @@ func (b builder) addToken(code string, n fhirpath.Node) {
 			b.token(code, "", value)
 		}
 	}
+}
+
+// impliedSystem returns the code system of a value of type code: the one
+// its element's required binding implies (spec.Binding.System), such as
+// http://hl7.org/fhir/administrative-gender for Patient.gender; "" when the
+// element has no such binding or its ValueSet draws from several systems.
+// R4 search 3.1.1.4.6 (token): for a code "the system is implicit", defined
+// by the value set; so gender=[system]|male matches and gender=|male, which
+// asks for a value without a system, does not.
+func impliedSystem(n fhirpath.Node) string {
+	if e := n.Element(); e != nil && e.Binding != nil && e.Type == "code" {
+		return e.Binding.System
+	}
+	return ""
 }
 
 func (b builder) coding(code string, c map[string]any) {

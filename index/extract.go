@@ -15,7 +15,7 @@ import (
 // Version names what Extractor writes. Change it whenever a change to this
 // package changes the entries of some resource: a server that starts with
 // another version than its index reflects rebuilds the index.
-const Version = "2"
+const Version = "3"
 
 // Extractor extracts index entries. It compiles each parameter's expression
 // once, on first use, and is safe for concurrent use.

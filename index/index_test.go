@@ -91,7 +91,7 @@ func TestIndexPatient(t *testing.T) {
 	for _, want := range []store.Token{
 		{Param: "identifier", System: "urn:oid:2.16.156.10011.1.2", Code: "110101199003077777"},
 		{Param: "identifier:of-type", System: "http://terminology.hl7.org/CodeSystem/v2-0203|NNCHN", Code: "110101199003077777"},
-		{Param: "gender", Code: "male"},
+		{Param: "gender", System: "http://hl7.org/fhir/administrative-gender", Code: "male"},
 		{Param: "active", Code: "true"},
 		{Param: "phone", Code: "13800000000"},
 		{Param: "deceased", Code: "false"},
@@ -140,7 +140,7 @@ func TestIndexObservation(t *testing.T) {
 	for _, want := range []store.Token{
 		{Param: "code", System: "http://loinc.org", Code: "85354-9"},
 		{Param: "component-code", System: "http://loinc.org", Code: "8480-6"},
-		{Param: "status", Code: "final"},
+		{Param: "status", System: "http://hl7.org/fhir/observation-status", Code: "final"},
 	} {
 		if !slices.Contains(idx.Tokens, want) {
 			t.Errorf("token %+v missing", want)
@@ -174,5 +174,44 @@ func TestIndexObservation(t *testing.T) {
 	cross := store.CompositeEntry{Param: "component-code-value-quantity", ACode: "8480-6", ASystem: "http://loinc.org", BCode: "mm[Hg]", BSystem: "http://unitsofmeasure.org", Num: 90}
 	if !slices.Contains(idx.Composites, pair) || slices.Contains(idx.Composites, cross) {
 		t.Errorf("composites must pair each component's code with its own value: %+v", idx.Composites)
+	}
+}
+
+// TestImpliedSystem: a code is indexed with the system its element's
+// required binding implies (R4 search 3.1.1.4.6); other primitives, codes
+// without such a binding and Codings keep theirs.
+func TestImpliedSystem(t *testing.T) {
+	cases := []struct {
+		name, res string
+		want      store.Token
+	}{
+		{"gender", `{"resourceType":"Patient","gender":"female"}`,
+			store.Token{Param: "gender", System: "http://hl7.org/fhir/administrative-gender", Code: "female"}},
+		{"code not in the value set keeps the system", `{"resourceType":"Patient","gender":"F"}`,
+			store.Token{Param: "gender", System: "http://hl7.org/fhir/administrative-gender", Code: "F"}},
+		{"datatype element", `{"resourceType":"Patient","address":[{"use":"home"}]}`,
+			store.Token{Param: "address-use", System: "http://hl7.org/fhir/address-use", Code: "home"}},
+		{"status", `{"resourceType":"Observation","status":"final","code":{"text":"x"}}`,
+			store.Token{Param: "status", System: "http://hl7.org/fhir/observation-status", Code: "final"}},
+		{"several systems: none implied", `{"resourceType":"Task","intent":"order","status":"draft"}`,
+			store.Token{Param: "intent", Code: "order"}},
+		{"no binding (boolean)", `{"resourceType":"Patient","active":true}`,
+			store.Token{Param: "active", Code: "true"}},
+		{"coding keeps its own system", `{"resourceType":"Condition","clinicalStatus":{"coding":[{"system":"http://example.org/cs","code":"active"}]},"subject":{"reference":"Patient/1"}}`,
+			store.Token{Param: "clinical-status", System: "http://example.org/cs", Code: "active"}},
+		{"contact point value", `{"resourceType":"Patient","telecom":[{"system":"phone","value":"123"}]}`,
+			store.Token{Param: "phone", Code: "123"}},
+	}
+	for _, c := range cases {
+		idx := indexOf(t, c.res)
+		var got []store.Token
+		for _, tk := range idx.Tokens {
+			if tk.Param == c.want.Param {
+				got = append(got, tk)
+			}
+		}
+		if len(got) != 1 || got[0] != c.want {
+			t.Errorf("%s: tokens %+v, want %+v", c.name, got, c.want)
+		}
 	}
 }

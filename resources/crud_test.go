@@ -41,6 +41,8 @@ func TestCreateRefused(t *testing.T) {
 		wantErr(t, err, fhir.IssueNotSupported, 400, "Patx")
 		_, err = e.svc.Create(ctx, res(t, `{"name":[]}`), "")
 		wantErr(t, err, fhir.IssueRequired, 400, "resourceType")
+		_, err = e.svc.Create(ctx, res(t, `{"resourceType":"Patient","gender":"F"}`), "")
+		wantErr(t, err, fhir.IssueCodeInvalid, 400, "Patient.gender", "not in the ValueSet http://hl7.org/fhir/ValueSet/administrative-gender")
 		if n := e.total(); n != 0 {
 			t.Errorf("%d versions written by refused creates", n)
 		}

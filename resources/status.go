@@ -33,7 +33,7 @@ func StatusOf(err error) int {
 		return http.StatusUnauthorized
 	case fhir.IssueException:
 		return http.StatusInternalServerError
-	case fhir.IssueInvariant, fhir.IssueValue, fhir.IssueRequired, fhir.IssueStructure, fhir.IssueInvalid:
+	case fhir.IssueInvariant, fhir.IssueValue, fhir.IssueRequired, fhir.IssueStructure, fhir.IssueInvalid, fhir.IssueCodeInvalid:
 		return http.StatusBadRequest
 	}
 	return http.StatusBadRequest

@@ -50,6 +50,7 @@ func TestBadBodies(t *testing.T) {
 			{"unknown element", "POST", "/Patient", `{"resourceType":"Patient","colour":"blue"}`, 400, "colour"},
 			{"unknown nested element", "POST", "/Patient", `{"resourceType":"Patient","name":[{"famly":"Li"}]}`, 400, "famly"},
 			{"empty string", "POST", "/Patient", `{"resourceType":"Patient","gender":""}`, 400, "gender"},
+			{"code not in the required value set", "POST", "/Patient", `{"resourceType":"Patient","gender":"F"}`, 400, "not in the valueset http://hl7.org/fhir/valueset/administrative-gender"},
 			{"too deep", "POST", "/Patient", nested(200), 413, "nesting"},
 			{"bundle posted to a type", "POST", "/Patient", `{"resourceType":"Bundle","type":"transaction"}`, 400, "bundle"},
 			{"unknown type at the base", "POST", "", `{"resourceType":"Foo"}`, 400, "foo"},

@@ -9,6 +9,7 @@ var chainCases = []searchCase{
 	{name: "untyped", typ: "Observation", query: "subject.name=muller", want: ids("obs-mg", "obs-unit", "obs-bp")},
 	{name: "date", typ: "Observation", query: "patient.birthdate=1980-05-12", want: ids("obs-mg", "obs-unit", "obs-bp")},
 	{name: "token", typ: "Observation", query: "patient.gender=female", want: ids("obs-mmol")},
+	{name: "token implied system", typ: "Observation", query: "patient.gender=http://hl7.org/fhir/administrative-gender|female", want: ids("obs-mmol")},
 	{name: "identifier not logical reference", typ: "Observation", query: "subject:Patient.identifier=http://hospital.example/mrn|MRN-001", want: ids("obs-mg", "obs-unit", "obs-bp")},
 	{name: "or inside chain", typ: "Observation", query: "subject:Patient.name=张,garc%C3%ADa", want: ids("obs-g", "obs-open", "obs-mmol")},
 	{name: "and of chains", typ: "Observation", query: "subject.name=muller&subject.name=j%C3%BCrgen", want: ids("obs-mg", "obs-unit", "obs-bp")},

@@ -6,7 +6,11 @@ package searchtest
 // :text searches CodeableConcept.text, Coding.display and
 // Identifier.type.text as a string (starts-with, case-insensitive);
 // :of-type on identifier takes type-system|type-code|value, all from one
-// Identifier.
+// Identifier. For an element of type code the system is implicit, the one
+// the element's required binding implies (R4 3.1.1.4.6, token table: "code
+// | (implicit) | code | the system is defined in the value set"), so
+// system|code matches it and |code, which asks for a value without a
+// system, does not.
 var tokenCases = []searchCase{
 	{name: "identifier value", typ: "Patient", query: "identifier=MRN-001", want: ids("pat-muller", "pat-anon")},
 	{name: "identifier system|value", typ: "Patient", query: "identifier=http://hospital.example/mrn|MRN-001", want: ids("pat-muller")},
@@ -26,10 +30,17 @@ var tokenCases = []searchCase{
 	{name: "gender not", typ: "Patient", query: "gender:not=male", want: ids("pat-garcia", "pat-smith", "pat-anon")},
 	{name: "gender missing", typ: "Patient", query: "gender:missing=true", want: ids("pat-anon")},
 	{name: "gender present", typ: "Patient", query: "gender:missing=false", want: ids("pat-muller", "pat-zhang", "pat-garcia", "pat-smith", "pat-smythe")},
+	{name: "gender system|code", typ: "Patient", query: "gender=http://hl7.org/fhir/administrative-gender|male", want: ids("pat-muller", "pat-zhang", "pat-smythe")},
+	{name: "gender no system", typ: "Patient", query: "gender=|male", want: nil},
+	{name: "gender other system", typ: "Patient", query: "gender=http://terminology.hl7.org/CodeSystem/v3-AdministrativeGender|male", want: nil},
+	{name: "gender system only", typ: "Patient", query: "gender=http://hl7.org/fhir/administrative-gender|", want: ids("pat-muller", "pat-zhang", "pat-garcia", "pat-smith", "pat-smythe")},
+	{name: "gender not system|code", typ: "Patient", query: "gender:not=http://hl7.org/fhir/administrative-gender|male", want: ids("pat-garcia", "pat-smith", "pat-anon")},
+	{name: "gender or with and without system", typ: "Patient", query: "gender=http://hl7.org/fhir/administrative-gender|female,other", want: ids("pat-garcia", "pat-smith")},
 	{name: "boolean true", typ: "Patient", query: "active=true", want: ids("pat-muller")},
 	{name: "boolean false", typ: "Patient", query: "active=false", want: ids("pat-zhang")},
 	{name: "boolean missing", typ: "Patient", query: "active:missing=true", want: ids("pat-garcia", "pat-smith", "pat-smythe", "pat-anon")},
 	{name: "address use", typ: "Patient", query: "address-use=home", want: ids("pat-garcia")},
+	{name: "address use system|code", typ: "Patient", query: "address-use=http://hl7.org/fhir/address-use|home", want: ids("pat-garcia")},
 	{name: "telecom", typ: "Patient", query: "telecom=030-1234567", want: ids("pat-muller")},
 	{name: "phone", typ: "Patient", query: "phone=13800138000", want: ids("pat-zhang")},
 	{name: "email", typ: "Patient", query: "email=ana@example.es", want: ids("pat-garcia")},
@@ -60,5 +71,6 @@ var tokenCases = []searchCase{
 	{name: "clinical status missing", typ: "Condition", query: "clinical-status:missing=true", want: ids("cond-icd")},
 	{name: "encounter class", typ: "Encounter", query: "class=AMB", want: ids("enc-1", "enc-3")},
 	{name: "encounter status", typ: "Encounter", query: "status=in-progress", want: ids("enc-2")},
+	{name: "encounter status system|code", typ: "Encounter", query: "status=http://hl7.org/fhir/encounter-status|in-progress", want: ids("enc-2")},
 	{name: "organization identifier", typ: "Organization", query: "identifier=http://example.org/org|ORG-B", want: ids("org-b")},
 }

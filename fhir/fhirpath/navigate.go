@@ -144,7 +144,7 @@ func elementNode(v any, el *spec.Element, ext map[string]any) Node {
 			return ResourceNode(m)
 		}
 	}
-	return Node{Value: v, Type: el.TypeDef.Name, def: el.TypeDef, Ext: ext}
+	return Node{Value: v, Type: el.TypeDef.Name, def: el.TypeDef, el: el, Ext: ext}
 }
 
 // appendUntyped appends a value of an object the model does not describe.

@@ -20,8 +20,15 @@ type Node struct {
 	// id and extension), or nil.
 	Ext map[string]any
 
-	def *spec.Type // the spec type behind Type, when known
+	def *spec.Type    // the spec type behind Type, when known
+	el  *spec.Element // the element the value was read from, when known
 }
+
+// Element returns the definition of the element n was read from, such as
+// Patient.gender for the value of Patient.gender: nil for a resource, a
+// computed or literal value, or content the model does not describe.
+// Functions that select items (where, ofType, first, ...) keep it.
+func (n Node) Element() *spec.Element { return n.el }
 
 // HasValue reports whether n carries a value (a primitive that has only an
 // extension does not).

@@ -158,3 +158,42 @@ func TestVariablesAndNumbers(t *testing.T) {
 		t.Errorf("value kept as json.Number: %v, %v", out, err)
 	}
 }
+
+// TestNodeElement: a value read from a resource knows its element
+// definition (so the index can find a code's binding); resources and
+// computed values do not.
+func TestNodeElement(t *testing.T) {
+	obs, pat := decode(t, testObservation), decode(t, testPatient)
+	cases := []struct {
+		res  map[string]any
+		src  string
+		want string // element path of every item; "" for none
+	}{
+		{pat, "Patient.gender", "Patient.gender"},
+		{pat, "Patient.gender.where($this = 'male')", "Patient.gender"},
+		{pat, "Patient.name.given.first()", "HumanName.given"},
+		{obs, "Observation.status", "Observation.status"},
+		{obs, "Observation.value.ofType(Quantity)", "Observation.value[x]"},
+		{obs, "(Observation.value as Quantity).code", "Quantity.code"},
+		{obs, "Observation.contained.active", "Patient.active"},
+		{obs, "Observation.contained", ""},
+		{pat, "Patient", ""},
+		{pat, "Patient.gender.upper()", ""},
+		{pat, "'male'", ""},
+	}
+	for _, c := range cases {
+		out, err := MustCompile(c.src).Evaluate(c.res)
+		if err != nil || len(out) == 0 {
+			t.Fatalf("%s: %v, %d items", c.src, err, len(out))
+		}
+		for _, n := range out {
+			got := ""
+			if e := n.Element(); e != nil {
+				got = e.Path
+			}
+			if got != c.want {
+				t.Errorf("%s: element %q, want %q", c.src, got, c.want)
+			}
+		}
+	}
+}

@@ -50,6 +50,7 @@ type specTables struct {
 	types         map[string]*Type
 	names         []string
 	resourceTypes []string
+	bindings      map[string]*Binding // by ValueSet URL
 }
 
 // tables builds the tables on first use. A fault in the generated tables is
@@ -100,6 +101,10 @@ func build() (*specTables, error) {
 				return nil, fmt.Errorf("%s: unknown type %q", e.Path, e.Type)
 			}
 		}
+	}
+	var err error
+	if st.bindings, err = buildBindings(st.types); err != nil {
+		return nil, err
 	}
 	sort.Strings(st.names)
 	sort.Strings(st.resourceTypes)

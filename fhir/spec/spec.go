@@ -3,7 +3,9 @@
 // bundles in shared/fhir-r4 (see internal/gen): every resource type, data
 // type and backbone element with its element definitions, the primitive types
 // with their JSON kind and validation regex, the Patient compartment, and
-// the search parameters of every resource type (SearchParams).
+// the search parameters of every resource type (SearchParams), and the
+// required terminology bindings of coded elements with the codes of their
+// ValueSets where the definitions enumerate them (Element.Binding).
 //
 // Everything returned by this package is shared and read-only: callers must
 // not modify a *Type, *Element or their slices. Functions that return maps or
@@ -162,6 +164,10 @@ type Element struct {
 	ContentReference string
 	// Summary and Modifier are the definition's isSummary and isModifier.
 	Summary, Modifier bool
+	// Binding is the required terminology binding of an element of type
+	// code, Coding or CodeableConcept; nil when it has none (or a weaker
+	// one).
+	Binding *Binding
 }
 
 // IsArray reports whether the element repeats (its maximum is not 1), in

@@ -35,6 +35,9 @@ func (v *validator) primitive(el *spec.Element, val any) {
 		if el.Type == "xhtml" && !strings.HasPrefix(s, "<div") {
 			v.add(fhir.IssueValue, fmt.Sprintf("%s must be XHTML starting with a <div> element", el.Path))
 		}
+		if el.Binding != nil {
+			v.checkCode(el, s)
+		}
 	case spec.JSONBoolean:
 		if _, ok := val.(bool); !ok {
 			v.wrongKind(el, val, "a JSON boolean (true or false)")

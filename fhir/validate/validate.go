@@ -2,10 +2,15 @@
 // definitions in package spec: known resource type, known elements, JSON
 // kinds, array versus single values, cardinality, choice elements, primitive
 // formats (the spec's regexes), primitive extensions, extensions, reference
-// formats, and the contained-resource rules dom-2 to dom-5.
+// formats, the contained-resource rules dom-2 to dom-5, and required
+// terminology bindings (binding.go): a code, Coding or CodeableConcept
+// element bound (required) to a ValueSet the R4 definitions enumerate must
+// hold one of its codes, else an issue of type code-invalid. ValueSets that
+// cannot be expanded from the definitions (spec.Binding.Unexpandable) are
+// not checked.
 //
-// It does not check terminology bindings, profiles, or FHIRPath invariants
-// other than dom-2..dom-5 and ext-1.
+// It does not check extensible, preferred or example bindings, profiles, or
+// FHIRPath invariants other than dom-2..dom-5 and ext-1.
 //
 // Every issue has exactly one Expression: a FHIRPath location such as
 // "Patient.name[0].given[1]". A choice element is located as FHIRPath writes

@@ -155,6 +155,9 @@ func (v *validator) item(el *spec.Element, val any) {
 		return
 	}
 	seen := v.object(obj, t, false)
+	if el.Binding != nil {
+		v.checkCoded(el, obj)
+	}
 	switch t {
 	case typeExtension:
 		v.extensionRule(obj, seen)

@@ -35,6 +35,10 @@ type elementDefinition struct {
 	IsSummary       bool      `json:"isSummary"`
 	MinValueInteger *int64    `json:"minValueInteger"`
 	MaxValueInteger *int64    `json:"maxValueInteger"`
+	Binding         *struct {
+		Strength string `json:"strength"`
+		ValueSet string `json:"valueSet"`
+	} `json:"binding"`
 }
 
 // typeRef is ElementDefinition.type.
@@ -68,8 +72,9 @@ func (t typeRef) ext(url string) string {
 
 // model is everything the generated tables hold about types.
 type model struct {
-	types []typeDef      // sorted by name
-	prims []primitiveDef // sorted by name
+	types    []typeDef      // sorted by name
+	prims    []primitiveDef // sorted by name
+	bindings []bindingDef   // sorted by path
 }
 
 // typeDef is one data type, resource or backbone element.
@@ -141,6 +146,7 @@ func buildModel(bundles ...bundle) (*model, error) {
 	}
 	sort.Slice(m.types, func(i, j int) bool { return m.types[i].name < m.types[j].name })
 	sort.Slice(m.prims, func(i, j int) bool { return m.prims[i].name < m.prims[j].name })
+	sort.Slice(m.bindings, func(i, j int) bool { return m.bindings[i].path < m.bindings[j].path })
 	return m, nil
 }
 
@@ -221,11 +227,26 @@ func (m *model) addType(path, kind, base string, abstract bool, children map[str
 				return err
 			}
 			ed.types = s
+			if b := el.Binding; b != nil && b.Strength == "required" && b.ValueSet != "" && hasCodedType(el) {
+				m.bindings = append(m.bindings, bindingDef{path: el.Path, valueSet: stripVersion(b.ValueSet)})
+			}
 		}
 		td.elems = append(td.elems, ed)
 	}
 	m.types = append(m.types, td)
 	return nil
+}
+
+// hasCodedType reports whether el may hold a code, Coding or
+// CodeableConcept: the types a terminology binding constrains here.
+func hasCodedType(el elementDefinition) bool {
+	for _, t := range el.Type {
+		switch t.Code {
+		case "code", "Coding", "CodeableConcept":
+			return true
+		}
+	}
+	return false
 }
 
 // typesString renders the types of el compactly as the spec package reads
