@@ -76,9 +76,11 @@ type Signed struct {
 // request's requester (403); the request is not a draft or already signed
 // (409); a PIN refusal of package signing (wrong PIN, locked, no or
 // revoked certificate), returned as the signing error after the wrong
-// PIN's count has committed (Outcome maps them). Writes pass the
-// context's Guard like any write.
-func (s *Service) Sign(ctx context.Context, p *auth.Principal, id, pin string) (Signed, error) {
+// PIN's count has committed (Outcome maps them). When version is not 0 it
+// is the version the doctor reviewed: a request changed since is not
+// signed (412), so that no one signs what they have not seen. Writes pass
+// the context's Guard like any write.
+func (s *Service) Sign(ctx context.Context, p *auth.Principal, id, pin string, version int64) (Signed, error) {
 	if err := auth.MaySign(p, "Practitioner/"+practitionerOf(p)); err != nil {
 		return Signed{}, err
 	}
@@ -96,6 +98,9 @@ func (s *Service) Sign(ctx context.Context, p *auth.Principal, id, pin string) (
 		mr := cur.Resource
 		if err := auth.MaySign(p, reference(mr["requester"])); err != nil {
 			return err
+		}
+		if version != 0 && version != cur.Version.VersionID {
+			return fhir.Errorf(fhir.IssueConflict, "MedicationRequest/%s changed after version %d was reviewed (it is at version %d): review it again before signing", id, version, cur.Version.VersionID).WithStatus(http.StatusPreconditionFailed)
 		}
 		if status, _ := mr["status"].(string); status != "draft" {
 			return fhir.Errorf(fhir.IssueConflict, "only a draft prescription is signed; MedicationRequest/%s is %q", id, status)

@@ -45,7 +45,7 @@ func TestVerifyExpiry(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := s.Sign(ctx, p, r.Version.ID, "246810")
+		out, err := s.Sign(ctx, p, r.Version.ID, "246810", 0)
 		if err != nil {
 			t.Fatal(err)
 		}

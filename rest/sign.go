@@ -10,7 +10,9 @@ import (
 
 // sign serves POST /fhir/MedicationRequest/{id}/$sign: the requesting
 // doctor signs their draft prescription with their signing PIN (a
-// Parameters body with pin). It answers the signed MedicationRequest; the
+// Parameters body with pin). If-Match names the version the doctor
+// reviewed: a prescription changed since is not signed (412). It answers
+// the signed MedicationRequest; the
 // signature is in a Provenance written in the same transaction
 // (prescribing.Service.Sign).
 func (h *Handler) sign(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -19,6 +21,10 @@ func (h *Handler) sign(w http.ResponseWriter, r *http.Request, c *call) error {
 		return err
 	}
 	if err := checkType(body, "Parameters", "$sign takes"); err != nil {
+		return err
+	}
+	version, err := ifMatch(r)
+	if err != nil {
 		return err
 	}
 	var pin string
@@ -35,7 +41,7 @@ func (h *Handler) sign(w http.ResponseWriter, r *http.Request, c *call) error {
 		return err
 	}
 	render := h.okRender(r, c)
-	out, err := h.cfg.Prescribing.Sign(answering(r.Context(), c, render), c.access.p, c.id, pin)
+	out, err := h.cfg.Prescribing.Sign(answering(r.Context(), c, render), c.access.p, c.id, pin, version)
 	if err != nil {
 		return prescribing.Outcome(err)
 	}

@@ -247,6 +247,29 @@ func TestSign(t *testing.T) {
 				}
 			})
 
+			t.Run("If-Match names the version reviewed", func(t *testing.T) {
+				draft := e.create(t, draftRx(sw.patient["own"], drPr), bearer(sw.admin)...)
+				changed := draftRx(sw.patient["own"], drPr)
+				changed["id"] = draft
+				changed["note"] = []any{map[string]any{"text": "changed after the doctor looked"}}
+				wantStatus(t, e.do(t, "PUT", "/MedicationRequest/"+draft, changed, bearer(sw.admin)...), http.StatusOK)
+				signAt := func(etag string) response {
+					return e.do(t, "POST", "/MedicationRequest/"+draft+"/$sign", pinParameters("246810"), append(bearer(drTok), "If-Match", etag)...)
+				}
+				if d := wantOutcome(t, signAt(`W/"1"`), http.StatusPreconditionFailed); !strings.Contains(d, "review it again") {
+					t.Errorf("stale If-Match: %s", d)
+				}
+				wantOutcome(t, signAt(`W/"x"`), http.StatusBadRequest)
+				if n := len(sw.provenances(t, draft)); n != 0 {
+					t.Fatalf("%d Provenances after refused signatures", n)
+				}
+				r := signAt(`W/"2"`)
+				wantStatus(t, r, http.StatusOK)
+				if v := str(r.JSON(t), "meta", "versionId"); v != "3" {
+					t.Errorf("signed version %s, want 3", v)
+				}
+			})
+
 			t.Run("refused callers 403", func(t *testing.T) {
 				other, _ := sw.doctor(t, "dr-other", identity.RoleDoctor, true)
 				nurse, _ := sw.doctor(t, "nurse-sign", identity.RoleNurse, false)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +29,8 @@ const maxWorkbenchRows = 100
 // rxRow is one prescription on the workbench.
 type rxRow struct {
 	ID, Patient, Medication, Date string
+	// Version is the version shown, which the sign form names.
+	Version int64
 	// Signed: verified (Valid) or why not (IssueKey), and until when the
 	// prescription is valid.
 	Valid             bool
@@ -104,7 +107,7 @@ func (h *Handler) renderWorkbench(w http.ResponseWriter, r *http.Request, s *sig
 			h.fail(w, err)
 			return
 		}
-		row := rxRow{ID: ver.ID, Medication: medicationText(m), Date: shownTime(m["authoredOn"], ver.LastUpdated)}
+		row := rxRow{ID: ver.ID, Version: ver.VersionID, Medication: medicationText(m), Date: shownTime(m["authoredOn"], ver.LastUpdated)}
 		pid := strings.TrimPrefix(reference(m["subject"]), "Patient/")
 		name, pv := h.patientName(r, pid)
 		if row.Patient = name; name == "" {
@@ -165,7 +168,10 @@ func (h *Handler) signPrescription(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, pin := r.PostFormValue("id"), r.PostFormValue("pin")
-	if !resources.ValidID(id) || pin == "" {
+	// The version shown (the form names it): a prescription changed since
+	// is not signed.
+	version, verr := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	if !resources.ValidID(id) || pin == "" || verr != nil || version < 1 {
 		h.renderWorkbench(w, r, s, http.StatusBadRequest, "workbench.bad", false)
 		return
 	}
@@ -176,7 +182,7 @@ func (h *Handler) signPrescription(w http.ResponseWriter, r *http.Request) {
 	// The one policy decision: $sign, for the prescription's patient.
 	err := h.maySign(r, p, id)
 	if err == nil {
-		_, err = h.cfg.Prescribing.Sign(ctx, p, id, pin)
+		_, err = h.cfg.Prescribing.Sign(ctx, p, id, pin, version)
 	}
 	if err == nil {
 		// Post/redirect/get: reloading signs nothing twice.
@@ -237,6 +243,9 @@ func signRefusal(err error) (int, string) {
 		return http.StatusUnprocessableEntity, "workbench.no-cert"
 	case errors.Is(err, signing.ErrRevoked):
 		return http.StatusUnprocessableEntity, "workbench.revoked"
+	}
+	if resources.StatusOf(err) == http.StatusPreconditionFailed {
+		return http.StatusPreconditionFailed, "workbench.changed"
 	}
 	switch fhir.CodeOf(err) {
 	case fhir.IssueForbidden:

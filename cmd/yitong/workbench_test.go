@@ -68,18 +68,30 @@ func TestDoctorWorkbench(t *testing.T) {
 			t.Fatalf("the prescription changed: %v %v", cur.Resource, err)
 		}
 	}
-	if resp, _ := s.post(b, "/workbench", url.Values{"csrf": {"forged"}, "id": {mine}, "pin": {"246810"}}); resp.StatusCode != http.StatusBadRequest {
+	if resp, _ := s.post(b, "/workbench", url.Values{"csrf": {"forged"}, "id": {mine}, "version": {"1"}, "pin": {"246810"}}); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("forged CSRF: %d", resp.StatusCode)
 	}
 	unsigned()
-	if resp, body := s.post(b, "/workbench", url.Values{"csrf": {csrf}, "id": {mine}, "pin": {"000000"}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "PIN 码不正确") {
+	if resp, body := s.post(b, "/workbench", url.Values{"csrf": {csrf}, "id": {mine}, "version": {"1"}, "pin": {"000000"}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "PIN 码不正确") {
 		t.Errorf("wrong PIN: %d", resp.StatusCode)
 	}
 	unsigned()
-	if resp, body := s.post(b, "/workbench", url.Values{"csrf": {csrf}, "id": {theirs}, "pin": {"246810"}}); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "本人开具") {
+	if resp, body := s.post(b, "/workbench", url.Values{"csrf": {csrf}, "id": {theirs}, "version": {"1"}, "pin": {"246810"}}); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "本人开具") {
 		t.Errorf("another doctor's prescription: %d", resp.StatusCode)
 	}
-	resp, _ = s.post(b, "/workbench", url.Values{"csrf": {csrf}, "id": {mine}, "pin": {"246810"}})
+	// The form names the version shown; a prescription that changed since
+	// (here: a version the page never showed) is not signed.
+	if !strings.Contains(page, `name="version" value="1"`) {
+		t.Errorf("the sign form does not name the version shown:\n%s", page)
+	}
+	if resp, body := s.post(b, "/workbench", url.Values{"csrf": {csrf}, "id": {mine}, "version": {"2"}, "pin": {"246810"}}); resp.StatusCode != http.StatusPreconditionFailed || !strings.Contains(body, "查看后已被修改") {
+		t.Errorf("a version other than the current one: %d", resp.StatusCode)
+	}
+	if resp, _ := s.post(b, "/workbench", url.Values{"csrf": {csrf}, "id": {mine}, "pin": {"246810"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("no version: %d", resp.StatusCode)
+	}
+	unsigned()
+	resp, _ = s.post(b, "/workbench", url.Values{"csrf": {csrf}, "id": {mine}, "version": {"1"}, "pin": {"246810"}})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/workbench?signed=1" {
 		t.Fatalf("sign: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}

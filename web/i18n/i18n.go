@@ -228,6 +228,7 @@ var catalogue = map[string]map[Lang]string{
 	"workbench.forbidden":        {ZH: "只有已关联执业人员档案的医生可以签署处方。", EN: "Only doctors with a practitioner record sign prescriptions."},
 	"workbench.not-yours":        {ZH: "只能签署您本人开具、且患者在您诊疗范围内的处方。", EN: "You sign only prescriptions you issued, for patients in your care."},
 	"workbench.already":          {ZH: "该处方已签名，或已不是草稿。", EN: "That prescription is already signed, or no longer a draft."},
+	"workbench.changed":          {ZH: "该处方在您查看后已被修改，请核对后重新签名。", EN: "The prescription changed after you viewed it: check it and sign again."},
 	"workbench.bad":              {ZH: "请选择处方并输入签名 PIN 码。", EN: "Choose a prescription and enter your signing PIN."},
 	"workbench.bad-pin":          {ZH: "签名 PIN 码不正确。连续输错 5 次将锁定签名 15 分钟。", EN: "The signing PIN is not correct. Five wrong PINs in a row lock signing for 15 minutes."},
 	"workbench.locked":           {ZH: "PIN 码输错次数过多，签名已锁定，请 15 分钟后再试。", EN: "Too many wrong PINs: signing is locked; try again in 15 minutes."},
