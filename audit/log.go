@@ -259,6 +259,21 @@ func (l *Log) Flush(ctx context.Context) error {
 	}
 }
 
+// drain is Run's flush: it writes and places entries batch by batch while
+// batches fill, then stops. Entries recorded meanwhile wait for the next
+// wake-up (Record wakes Run), so that under steady load they gather into
+// batches of FlushEvery's worth; writing until the queue was empty, as
+// Flush does, wrote them a few at a time (14 on average at 8,000 reads a
+// second, each a commit and its pages).
+func (l *Log) drain(ctx context.Context) error {
+	for {
+		taken, placed, err := l.step(ctx)
+		if err != nil || (taken < l.cfg.Batch && placed < l.cfg.Batch) {
+			return err
+		}
+	}
+}
+
 // step places up to Batch pending entries in the tree, then takes up to
 // Batch queued entries and appends them placed after those, in one
 // transaction; it returns how many entries it took and how many pending
@@ -302,7 +317,7 @@ func (l *Log) Run(ctx context.Context) {
 		select {
 		case <-seqTick.C:
 			if l.committed.Swap(false) {
-				if err := l.Flush(ctx); err != nil && ctx.Err() == nil {
+				if err := l.drain(ctx); err != nil && ctx.Err() == nil {
 					l.cfg.Logger.Error("audit: sequence", "error", err.Error())
 					l.committed.Store(true)
 				}
@@ -331,7 +346,7 @@ func (l *Log) Run(ctx context.Context) {
 				continue
 			case <-time.After(l.cfg.FlushEvery):
 			}
-			if err := l.Flush(ctx); err != nil && ctx.Err() == nil {
+			if err := l.drain(ctx); err != nil && ctx.Err() == nil {
 				l.cfg.Logger.Error("audit: flush", "error", err.Error())
 				l.wakeUp()
 			}
