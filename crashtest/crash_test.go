@@ -61,52 +61,85 @@ func TestKillDuringWrites(t *testing.T) {
 	if testing.Short() {
 		cycles = 2
 	}
-	const writers = 4
 	eachBackend(t, func(t *testing.T, b backend) {
-		rnd := rand.New(rand.NewPCG(seed(t), 1))
 		l := &ledger{}
-		for cycle := 1; cycle <= cycles; cycle++ {
-			srv := startServer(t, b.flags)
-			c := newClient(srv)
-			v := verifyAcks(t, c, l)
-			if t.Failed() {
-				t.Fatalf("cycle %d: writes lost after the restart (server log:\n%s)", cycle, srv.log)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			var wg sync.WaitGroup
-			for i := range writers {
-				w := &writer{t: t, cycle: cycle, c: c, l: l, rnd: rand.New(rand.NewPCG(rnd.Uint64(), uint64(i)))}
-				wg.Add(1)
-				go func() { defer wg.Done(); w.run(ctx) }()
-			}
-			delay := time.Duration(200+rnd.IntN(1300)) * time.Millisecond
-			time.Sleep(delay) // the random moment of the crash: nothing to poll for
-			exitedEarly := srv.done()
-			srv.kill(t)
-			cancel()
-			wg.Wait()
-			if exitedEarly {
-				t.Fatalf("cycle %d: the server exited by itself (%v) before the kill; its log:\n%s", cycle, srv.waitErr, srv.log)
-			}
-			l.mu.Lock()
-			t.Logf("cycle %d: restart verified %d facts (unacknowledged transactions: %d committed, %d not); then killed after %v; so far %d writes sent, %d versions and %d transactions acknowledged",
-				cycle, v.checks, v.unackedPresent, v.unackedAbsent, delay, l.sent, len(l.acks), countAcked(l.bundles))
-			l.mu.Unlock()
-			if t.Failed() {
-				t.Fatalf("cycle %d: the server failed while writing; its log:\n%s", cycle, srv.log)
-			}
-		}
-		// The last restart: everything acknowledged must be there.
-		srv := startServer(t, b.flags)
-		v := verifyAcks(t, newClient(srv), l)
-		t.Logf("final restart verified %d facts (unacknowledged transactions: %d committed, %d not)", v.checks, v.unackedPresent, v.unackedAbsent)
-		srv.kill(t)
+		crashCycles{
+			cycles: cycles,
+			rnd:    rand.New(rand.NewPCG(seed(t), 1)),
+			check: func(c *client) string {
+				v := verifyAcks(t, c, l)
+				return fmt.Sprintf("verified %d facts (unacknowledged transactions: %d committed, %d not)", v.checks, v.unackedPresent, v.unackedAbsent)
+			},
+			writer: func(cycle int, c *client, rnd *rand.Rand) func(context.Context) {
+				return (&writer{t: t, cycle: cycle, c: c, l: l, rnd: rnd}).run
+			},
+			sent: func() string {
+				l.mu.Lock()
+				defer l.mu.Unlock()
+				return fmt.Sprintf("so far %d writes sent, %d versions and %d transactions acknowledged", l.sent, len(l.acks), countAcked(l.bundles))
+			},
+		}.run(t, b)
 		if len(l.acks) == 0 {
 			t.Fatal("no write was acknowledged: the test tested nothing")
 		}
 		checkDatabase(t, b)
 		checkAudit(t, b)
 	})
+}
+
+// crashCycles is the shape of the kill tests: cycles of starting the
+// server on the database the last cycle left, checking what earlier cycles
+// wrote, starting writers and killing the server with SIGKILL at a random
+// moment; then a last start and check.
+type crashCycles struct {
+	cycles int
+	rnd    *rand.Rand
+	// check verifies, after a restart, what the earlier cycles wrote
+	// (failing t), and says what it verified, for the log.
+	check func(c *client) string
+	// writer returns the run function of one of a cycle's writers.
+	writer func(cycle int, c *client, rnd *rand.Rand) func(context.Context)
+	// sent says what the writers have sent so far, for the log.
+	sent func() string
+}
+
+// crashWriters is how many writers a cycle runs.
+const crashWriters = 4
+
+func (r crashCycles) run(t *testing.T, b backend) {
+	t.Helper()
+	for cycle := 1; cycle <= r.cycles; cycle++ {
+		srv := startServer(t, b.flags)
+		c := newClient(srv)
+		checked := r.check(c)
+		if t.Failed() {
+			t.Fatalf("cycle %d: the restart found what earlier cycles wrote broken (server log:\n%s)", cycle, srv.log)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		for i := range crashWriters {
+			run := r.writer(cycle, c, rand.New(rand.NewPCG(r.rnd.Uint64(), uint64(i))))
+			wg.Add(1)
+			go func() { defer wg.Done(); run(ctx) }()
+		}
+		delay := time.Duration(200+r.rnd.IntN(1300)) * time.Millisecond
+		time.Sleep(delay) // the random moment of the crash: nothing to poll for
+		exitedEarly := srv.done()
+		srv.kill(t)
+		cancel()
+		wg.Wait()
+		if exitedEarly {
+			t.Fatalf("cycle %d: the server exited by itself (%v) before the kill; its log:\n%s", cycle, srv.waitErr, srv.log)
+		}
+		t.Logf("cycle %d: the restart %s; then killed after %v; %s", cycle, checked, delay, r.sent())
+		if t.Failed() {
+			t.Fatalf("cycle %d: the server failed while writing; its log:\n%s", cycle, srv.log)
+		}
+	}
+	// The last restart: everything acknowledged must be there.
+	srv := startServer(t, b.flags)
+	t.Logf("final restart %s", r.check(newClient(srv)))
+	srv.kill(t)
 }
 
 func countAcked(bs []bundleRec) int {

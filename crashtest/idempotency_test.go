@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/yitong-health/yitong/fhir"
 )
@@ -320,45 +319,24 @@ func TestKillDuringKeyedWrites(t *testing.T) {
 	if testing.Short() {
 		cycles = 2
 	}
-	const writers = 4
 	eachBackend(t, func(t *testing.T, b backend) {
-		rnd := rand.New(rand.NewPCG(seed(t), 3))
 		l := &keyLedger{}
-		for cycle := 1; cycle <= cycles; cycle++ {
-			srv := startServer(t, b.flags)
-			c := newClient(srv)
-			v := verifyKeyed(t, c, l)
-			if t.Failed() {
-				t.Fatalf("cycle %d: keyed requests failed their retry after the restart (server log:\n%s)", cycle, srv.log)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			var wg sync.WaitGroup
-			for i := range writers {
-				w := &keyedWriter{t: t, cycle: cycle, c: c, l: l, rnd: rand.New(rand.NewPCG(rnd.Uint64(), uint64(i)))}
-				wg.Add(1)
-				go func() { defer wg.Done(); w.run(ctx) }()
-			}
-			delay := time.Duration(200+rnd.IntN(1300)) * time.Millisecond
-			time.Sleep(delay) // the random moment of the crash
-			exitedEarly := srv.done()
-			srv.kill(t)
-			cancel()
-			wg.Wait()
-			if exitedEarly {
-				t.Fatalf("cycle %d: the server exited by itself (%v) before the kill; its log:\n%s", cycle, srv.waitErr, srv.log)
-			}
-			l.mu.Lock()
-			t.Logf("cycle %d: the restart retried %d keyed requests (unanswered ones: %d had committed and were replayed, %d were done by the retry); killed after %v; %d keyed requests sent so far",
-				cycle, v.checks, v.unackedDone, v.unackedRedone, delay, len(l.reqs))
-			l.mu.Unlock()
-			if t.Failed() {
-				t.Fatalf("cycle %d: the server failed while writing; its log:\n%s", cycle, srv.log)
-			}
-		}
-		srv := startServer(t, b.flags)
-		v := verifyKeyed(t, newClient(srv), l)
-		t.Logf("final restart retried %d keyed requests (unanswered: %d replayed, %d done by the retry)", v.checks, v.unackedDone, v.unackedRedone)
-		srv.kill(t)
+		crashCycles{
+			cycles: cycles,
+			rnd:    rand.New(rand.NewPCG(seed(t), 3)),
+			check: func(c *client) string {
+				v := verifyKeyed(t, c, l)
+				return fmt.Sprintf("retried %d keyed requests (unanswered ones: %d had committed and were replayed, %d were done by the retry)", v.checks, v.unackedDone, v.unackedRedone)
+			},
+			writer: func(cycle int, c *client, rnd *rand.Rand) func(context.Context) {
+				return (&keyedWriter{t: t, cycle: cycle, c: c, l: l, rnd: rnd}).run
+			},
+			sent: func() string {
+				l.mu.Lock()
+				defer l.mu.Unlock()
+				return fmt.Sprintf("%d keyed requests sent so far", len(l.reqs))
+			},
+		}.run(t, b)
 		if len(l.reqs) == 0 {
 			t.Fatal("no keyed request was sent: the test tested nothing")
 		}
