@@ -24,9 +24,9 @@ type AuditRecord struct {
 	// Action, Act and Outcome are copied out of Body for filtering
 	// (Append only; Find filters on them).
 	Action, Act, Outcome string
-	// Terms are what the entry is about, for finding it (Append; Pending
-	// returns them too, since a record waiting for the sequencer is found
-	// only once Sequence has placed it).
+	// Terms are what the entry is about, for finding it (Append only: the
+	// store keeps them with the entry, and a record waiting for the
+	// sequencer is found by them once Sequence has placed it).
 	Terms []AuditTerm
 }
 
@@ -107,10 +107,10 @@ type AuditTx interface {
 	// until the transaction ends.
 	State(ctx context.Context) (AuditState, error)
 	// Pending returns up to n committed records not yet in the tree, in Seq
-	// order, with their terms and without their bodies.
+	// order, without their bodies and terms.
 	Pending(ctx context.Context, n int) ([]AuditRecord, error)
-	// Sequence places each pending record (Seq and Terms as Pending
-	// returned them) at its Index and makes it findable by its terms,
+	// Sequence places each pending record (Seq as Pending returned it) at
+	// its Index and makes it findable by the terms it was appended with,
 	// stores the new nodes, and sets the state to st. The caller holds the
 	// lock State took.
 	Sequence(ctx context.Context, placed []AuditRecord, nodes []AuditNode, st AuditState) error

@@ -42,6 +42,7 @@ func Dialect() *sqlstore.Dialect {
 		// VACUUM also sets the visibility map, without which index-only
 		// scans of freshly loaded tables read the heap.
 		AnalyzeSQL:   `VACUUM (ANALYZE)`,
+		JSONElements: `jsonb_array_elements(%s::jsonb) j(value)`,
 		PerRowSuffix: ` OFFSET 0`,
 		ReadTx:       &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
 		WriteTx:      &sql.TxOptions{Isolation: sql.LevelReadCommitted},

@@ -28,7 +28,7 @@ func (a auditTx) Append(ctx context.Context, recs []store.AuditRecord) error {
 	// Multi-row statements: an entry costs a fraction of a statement, not
 	// one per row (a statement is several microseconds through cgo).
 	const cols = 8
-	var terms []any
+	var placed []seqRun
 	start := 0
 	for _, n := range statementRows(len(recs), t.d.MaxParams/cols) {
 		part := recs[start : start+n]
@@ -39,65 +39,76 @@ func (a auditTx) Append(ctx context.Context, recs []store.AuditRecord) error {
 		}
 		for i, r := range part {
 			if r.Index >= 0 {
-				terms = appendTerms(terms, r.Terms, seqs[i])
+				placed = addSeq(placed, seqs[i])
 			}
 		}
 	}
-	return a.insertRows(ctx, "audit_terms (kind, value, seq)", 3, terms)
+	if err := a.copyTerms(ctx, placed); err != nil {
+		return fmt.Errorf("audit append: %w", err)
+	}
+	return nil
 }
 
-// appendTerms appends the (kind, value, seq) values of an entry's distinct
-// terms to args.
-func appendTerms(args []any, terms []store.AuditTerm, seq int64) []any {
-	var seen map[store.AuditTerm]bool // for the entries of large acts
-	if len(terms) > 16 {
-		seen = make(map[store.AuditTerm]bool, len(terms))
+// seqRun is a run of consecutive entry seqs, from and to included.
+type seqRun struct{ from, to int64 }
+
+// addSeq adds seq to runs, extending the last run when seq follows it.
+func addSeq(runs []seqRun, seq int64) []seqRun {
+	if n := len(runs); n > 0 && runs[n-1].to+1 == seq {
+		runs[n-1].to = seq
+		return runs
 	}
-	for i, term := range terms {
-		if seen != nil {
-			if seen[term] {
-				continue
-			}
-			seen[term] = true
-		} else if slices.Contains(terms[:i], term) {
-			continue
+	return append(runs, seqRun{seq, seq})
+}
+
+// copyTerms inserts the audit_terms rows of the entries in runs from the
+// terms their rows keep (encodeTerms), one statement a run: no value
+// passes through the driver, whose binding of three values a term was a
+// third of the writer's time on SQLite. Every entry in runs must be
+// placed and its terms not yet copied.
+func (a auditTx) copyTerms(ctx context.Context, runs []seqRun) error {
+	q := `INSERT INTO audit_terms (kind, value, seq) SELECT j.value ->> 0, j.value ->> 1, e.seq FROM audit_entries e, ` +
+		fmt.Sprintf(a.t.d.JSONElements, "e.terms") + ` WHERE e.seq >= ? AND e.seq <= ?`
+	for _, r := range runs {
+		if _, err := a.t.exec(ctx, q, r.from, r.to); err != nil {
+			return fmt.Errorf("insert audit_terms: %w", err)
 		}
-		args = append(args, term.Kind, term.Value, seq)
 	}
-	return args
+	return nil
 }
 
-// encodeTerms is how an entry waiting for the sequencer keeps its terms:
-// a JSON array of [kind, value] pairs (nil for none: NULL).
+// encodeTerms is how an entry keeps its terms in its row: a JSON array of
+// [kind, value] pairs (nil for none: NULL). An entry waiting for the
+// sequencer is found by them once placed (Sequence copies them to
+// audit_terms); a placed one keeps them so that Prune can delete its term
+// rows by their key.
+// Each distinct term is kept once (audit_terms' key is (kind, value,
+// seq)).
 func encodeTerms(terms []store.AuditTerm) any {
 	if len(terms) == 0 {
 		return nil
 	}
-	pairs := make([][2]string, len(terms))
+	var seen map[store.AuditTerm]bool // for the entries of large acts
+	if len(terms) > 16 {
+		seen = make(map[store.AuditTerm]bool, len(terms))
+	}
+	pairs := make([][2]string, 0, len(terms))
 	for i, t := range terms {
-		pairs[i] = [2]string{t.Kind, t.Value}
+		if seen != nil {
+			if seen[t] {
+				continue
+			}
+			seen[t] = true
+		} else if slices.Contains(terms[:i], t) {
+			continue
+		}
+		pairs = append(pairs, [2]string{t.Kind, t.Value})
 	}
 	b, err := json.Marshal(pairs)
 	if err != nil {
 		panic(err) // strings always encode
 	}
 	return string(b)
-}
-
-// decodeTerms reverses encodeTerms.
-func decodeTerms(s sql.NullString) ([]store.AuditTerm, error) {
-	if !s.Valid || s.String == "" {
-		return nil, nil
-	}
-	var pairs [][2]string
-	if err := json.Unmarshal([]byte(s.String), &pairs); err != nil {
-		return nil, fmt.Errorf("terms of a pending entry: %w", err)
-	}
-	out := make([]store.AuditTerm, len(pairs))
-	for i, p := range pairs {
-		out[i] = store.AuditTerm{Kind: p[0], Value: p[1]}
-	}
-	return out, nil
 }
 
 // insertRows inserts rows of width values each (flattened in args) with
@@ -147,13 +158,11 @@ func (a auditTx) insertEntries(ctx context.Context, recs []store.AuditRecord) ([
 			b.WriteString(", ")
 		}
 		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
-		var index, terms any // NULL, NULL
+		var index any // NULL: waiting for the sequencer
 		if r.Index >= 0 {
 			index = r.Index
-		} else {
-			terms = encodeTerms(r.Terms)
 		}
-		args = append(args, index, r.Recorded.UTC().UnixMicro(), r.Action, r.Act, r.Outcome, r.LeafHash, r.Body, terms)
+		args = append(args, index, r.Recorded.UTC().UnixMicro(), r.Action, r.Act, r.Outcome, r.LeafHash, r.Body, encodeTerms(r.Terms))
 	}
 	seqs := make([]int64, 0, len(recs))
 	if t.d.LastInsertID {
@@ -210,7 +219,7 @@ func (a auditTx) State(ctx context.Context) (store.AuditState, error) {
 }
 
 func (a auditTx) Pending(ctx context.Context, n int) ([]store.AuditRecord, error) {
-	rows, err := a.t.query(ctx, `SELECT seq, recorded, leaf_hash, terms FROM audit_entries WHERE tree_index IS NULL ORDER BY seq LIMIT ?`, n)
+	rows, err := a.t.query(ctx, `SELECT seq, recorded, leaf_hash FROM audit_entries WHERE tree_index IS NULL ORDER BY seq LIMIT ?`, n)
 	if err != nil {
 		return nil, fmt.Errorf("audit pending: %w", err)
 	}
@@ -218,11 +227,7 @@ func (a auditTx) Pending(ctx context.Context, n int) ([]store.AuditRecord, error
 	for rows.Next() {
 		r := store.AuditRecord{Index: -1}
 		var rec int64
-		var terms sql.NullString
-		if err = rows.Scan(&r.Seq, &rec, &r.LeafHash, &terms); err != nil {
-			break
-		}
-		if r.Terms, err = decodeTerms(terms); err != nil {
+		if err = rows.Scan(&r.Seq, &rec, &r.LeafHash); err != nil {
 			break
 		}
 		r.Recorded = time.UnixMicro(rec).UTC()
@@ -233,12 +238,12 @@ func (a auditTx) Pending(ctx context.Context, n int) ([]store.AuditRecord, error
 
 func (a auditTx) Sequence(ctx context.Context, placed []store.AuditRecord, nodes []store.AuditNode, st store.AuditState) error {
 	t := a.t
-	var terms []any
+	var runs []seqRun
 	for _, r := range placed {
 		if r.Index < 0 || r.Index >= st.Size {
 			return fmt.Errorf("audit sequence: position %d is outside a tree of size %d", r.Index, st.Size)
 		}
-		terms = appendTerms(terms, r.Terms, r.Seq)
+		runs = addSeq(runs, r.Seq)
 	}
 	// Runs of consecutive seqs at consecutive positions (the rule on
 	// SQLite, common on PostgreSQL) take one UPDATE each.
@@ -247,13 +252,13 @@ func (a auditTx) Sequence(ctx context.Context, placed []store.AuditRecord, nodes
 		for j < len(placed) && placed[j].Seq == placed[j-1].Seq+1 && placed[j].Index == placed[j-1].Index+1 {
 			j++
 		}
-		if _, err := t.exec(ctx, `UPDATE audit_entries SET tree_index = seq + ?, terms = NULL WHERE seq >= ? AND seq <= ?`,
+		if _, err := t.exec(ctx, `UPDATE audit_entries SET tree_index = seq + ? WHERE seq >= ? AND seq <= ?`,
 			placed[i].Index-placed[i].Seq, placed[i].Seq, placed[j-1].Seq); err != nil {
 			return fmt.Errorf("audit sequence: %w", err)
 		}
 		i = j
 	}
-	if err := a.insertRows(ctx, "audit_terms (kind, value, seq)", 3, terms); err != nil {
+	if err := a.copyTerms(ctx, runs); err != nil {
 		return fmt.Errorf("audit sequence: %w", err)
 	}
 	args := make([]any, 0, 3*len(nodes))
@@ -439,10 +444,13 @@ func (a auditTx) Prune(ctx context.Context, before int64) (int64, error) {
 		return 0, nil
 	}
 	from := st.PrunedBefore
-	if _, err := t.exec(ctx, `DELETE FROM audit_terms WHERE seq IN (SELECT seq FROM audit_entries WHERE tree_index >= ? AND tree_index < ?)`, from, before); err != nil {
+	// An entry keeps its terms in its row, so its term rows are deleted by
+	// their key (no index on seq to keep up on every append).
+	if _, err := t.exec(ctx, `DELETE FROM audit_terms WHERE (kind, value, seq) IN (SELECT j.value ->> 0, j.value ->> 1, e.seq FROM audit_entries e, `+
+		fmt.Sprintf(t.d.JSONElements, "e.terms")+` WHERE e.tree_index >= ? AND e.tree_index < ?)`, from, before); err != nil {
 		return 0, fmt.Errorf("audit prune terms: %w", err)
 	}
-	res, err := t.exec(ctx, `UPDATE audit_entries SET body = ?, recorded = 0, action = '', act = '', outcome = '' WHERE tree_index >= ? AND tree_index < ?`, []byte{}, from, before)
+	res, err := t.exec(ctx, `UPDATE audit_entries SET body = ?, recorded = 0, action = '', act = '', outcome = '', terms = NULL WHERE tree_index >= ? AND tree_index < ?`, []byte{}, from, before)
 	if err != nil {
 		return 0, fmt.Errorf("audit prune: %w", err)
 	}

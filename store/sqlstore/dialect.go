@@ -62,6 +62,11 @@ type Dialect struct {
 	// per outer row instead of being turned into a join over all its rows
 	// (PostgreSQL: " OFFSET 0", which its planner cannot pull up).
 	PerRowSuffix string
+	// JSONElements is a FROM item, aliased j with one column value, of the
+	// elements of the JSON array in the text column %s (SQLite json_each,
+	// PostgreSQL jsonb_array_elements); j.value ->> 0 is then an element's
+	// first item.
+	JSONElements string
 	// AnalyzeSQL, when set, refreshes planner statistics (Store.Analyze).
 	AnalyzeSQL string
 	// MigrationLockSQL, when set, is run inside the migration transaction so
