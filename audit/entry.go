@@ -85,12 +85,7 @@ const MaxDetail = 2000
 
 // Marshal returns the entry's canonical bytes.
 func (e *Entry) Marshal() []byte {
-	b, err := json.Marshal(e)
-	if err != nil {
-		// Every field is a string, number, bool, time or slice of strings.
-		panic(fmt.Sprintf("audit: marshal entry: %v", err))
-	}
-	return b
+	return appendEntry(make([]byte, 0, 384+len(e.Detail)), e)
 }
 
 // ParseEntry decodes an entry's canonical bytes.
