@@ -39,6 +39,9 @@ func Dialect() *sqlstore.Dialect {
 		DetachContext:  true,
 		ForceJoinOrder: true,
 		JSONElements:   `json_each(%s) j`,
+		// Audit entries are found by seq after the last one placed:
+		// migration 013 dropped the index of waiting entries.
+		SeqsInCommitOrder: true,
 		// Preparing anew in every transaction was 16% of an audited
 		// read's CPU.
 		CacheStatements: true,

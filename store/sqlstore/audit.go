@@ -219,7 +219,15 @@ func (a auditTx) State(ctx context.Context) (store.AuditState, error) {
 }
 
 func (a auditTx) Pending(ctx context.Context, n int) ([]store.AuditRecord, error) {
-	rows, err := a.t.query(ctx, `SELECT seq, recorded, leaf_hash FROM audit_entries WHERE tree_index IS NULL ORDER BY seq LIMIT ?`, n)
+	q := `SELECT seq, recorded, leaf_hash FROM audit_entries WHERE tree_index IS NULL ORDER BY seq LIMIT ?`
+	if a.t.d.SeqsInCommitOrder {
+		// Entries are placed in seq order and new ones get larger seqs
+		// than any row, so none waits at or before the last one placed:
+		// a scan of the rows since then (and those the writer appended
+		// placed meanwhile) replaces an index of waiting entries.
+		q = `SELECT seq, recorded, leaf_hash FROM audit_entries WHERE seq > COALESCE((SELECT placed_through FROM audit_state WHERE id = 1), 0) AND tree_index IS NULL ORDER BY seq LIMIT ?`
+	}
+	rows, err := a.t.query(ctx, q, n)
 	if err != nil {
 		return nil, fmt.Errorf("audit pending: %w", err)
 	}
@@ -268,14 +276,19 @@ func (a auditTx) Sequence(ctx context.Context, placed []store.AuditRecord, nodes
 	if err := a.insertRows(ctx, "audit_nodes (level, idx, hash)", 3, args); err != nil {
 		return fmt.Errorf("audit nodes: %w", err)
 	}
-	res, err := t.exec(ctx, `UPDATE audit_state SET tree_size = ?, hash_alg = ? WHERE id = 1`, st.Size, st.HashAlg)
+	var through int64 // the last waiting entry placed, 0: none now
+	if len(placed) > 0 {
+		through = placed[len(placed)-1].Seq
+	}
+	res, err := t.exec(ctx, `UPDATE audit_state SET tree_size = ?, hash_alg = ?, placed_through = CASE WHEN placed_through < ? THEN ? ELSE placed_through END WHERE id = 1`,
+		st.Size, st.HashAlg, through, through)
 	if err != nil {
 		return fmt.Errorf("audit state: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("audit state: %w", err)
 	} else if n == 0 {
-		if _, err := t.exec(ctx, `INSERT INTO audit_state (id, tree_size, hash_alg) VALUES (1, ?, ?)`, st.Size, st.HashAlg); err != nil {
+		if _, err := t.exec(ctx, `INSERT INTO audit_state (id, tree_size, hash_alg, placed_through) VALUES (1, ?, ?, ?)`, st.Size, st.HashAlg, through); err != nil {
 			return fmt.Errorf("audit state: %w", err)
 		}
 	}

@@ -62,6 +62,13 @@ type Dialect struct {
 	// per outer row instead of being turned into a join over all its rows
 	// (PostgreSQL: " OFFSET 0", which its planner cannot pull up).
 	PerRowSuffix string
+	// SeqsInCommitOrder says audit entries get increasing seqs in commit
+	// order (SQLite: one writer, and a new rowid is the largest plus one;
+	// audit rows are never deleted). The sequencer then finds entries
+	// waiting for it after the last one it placed, with no index of them
+	// to write in every act's transaction. Without it (PostgreSQL, whose
+	// sequences are not commit-ordered) an index of waiting entries does.
+	SeqsInCommitOrder bool
 	// JSONElements is a FROM item, aliased j with one column value, of the
 	// elements of the JSON array in the text column %s (SQLite json_each,
 	// PostgreSQL jsonb_array_elements); j.value ->> 0 is then an element's

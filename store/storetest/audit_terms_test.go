@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -206,6 +207,107 @@ func TestAuditPruneDeletesTerms(t *testing.T) {
 			})
 			if err != nil {
 				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestAuditPending: the sequencer finds exactly the entries still waiting,
+// in seq order, when it placed only some of them and entries appended
+// placed have larger seqs than some still waiting (SQLite finds them after
+// the last one placed; PostgreSQL by their index), also after migration
+// 013 computed the last one placed for a database of an earlier version.
+func TestAuditPending(t *testing.T) {
+	for _, b := range rawBackends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			s, db, reopen := b.open(t)
+			ctx := context.Background()
+			rec := func(index int64) store.AuditRecord {
+				return store.AuditRecord{Index: index, Recorded: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Action: "read", Act: "R", Outcome: "0",
+					LeafHash: []byte{1, 2, 3}, Body: []byte(`{}`), Terms: []store.AuditTerm{{Kind: "agent", Value: "a"}}}
+			}
+			// step appends waiting entries, places up to n waiting ones,
+			// then appends fresh ones placed after them; it returns the
+			// seqs Pending saw waiting (before placing).
+			step := func(waiting, n, fresh int) (seen []int64) {
+				t.Helper()
+				err := s.Update(ctx, func(tx store.Tx) error {
+					recs := make([]store.AuditRecord, waiting)
+					for i := range recs {
+						recs[i] = rec(-1)
+					}
+					return tx.Audit().Append(ctx, recs)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = s.Update(ctx, func(tx store.Tx) error {
+					a := tx.Audit()
+					st, err := a.State(ctx)
+					if err != nil {
+						return err
+					}
+					all, err := a.Pending(ctx, 1000)
+					if err != nil {
+						return err
+					}
+					for _, r := range all {
+						seen = append(seen, r.Seq)
+					}
+					placed := all[:min(n, len(all))]
+					for i := range placed {
+						placed[i].Index = st.Size
+						st.Size++
+					}
+					var recs []store.AuditRecord
+					for range fresh {
+						recs = append(recs, rec(st.Size))
+						st.Size++
+					}
+					if err := a.Append(ctx, recs); err != nil {
+						return err
+					}
+					return a.Sequence(ctx, placed, nil, st)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return seen
+			}
+			check := func(got []int64, want ...int64) {
+				t.Helper()
+				if !slices.Equal(got, want) {
+					t.Fatalf("waiting entries %v, want %v", got, want)
+				}
+			}
+			check(step(2, 1, 0), 1, 2)    // seqs 1, 2 waiting; 1 placed
+			check(step(0, 0, 2), 2)       // 3, 4 appended placed
+			check(step(1, 1, 0), 2, 5)    // 5 waits with 2; 2 placed
+			check(step(2, 0, 0), 5, 6, 7) // none placed
+			// As a database of an earlier version: migration 013 again.
+			for _, q := range []string{
+				`UPDATE audit_state SET placed_through = 0`,
+				`DELETE FROM schema_migrations WHERE name = '013_audit_placed_through.sql'`,
+				`ALTER TABLE audit_state DROP COLUMN placed_through`,
+			} {
+				if _, err := db.Exec(q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			if b.name == "sqlite" {
+				if _, err := db.Exec(`CREATE INDEX audit_entries_pending ON audit_entries (seq) WHERE tree_index IS NULL`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s = reopen()
+			check(step(0, 3, 1), 5, 6, 7) // all placed, 8 appended placed
+			check(step(1, 0, 0), 9)
+			var through int64
+			if err := db.QueryRow(`SELECT placed_through FROM audit_state`).Scan(&through); err != nil || through != 7 {
+				t.Errorf("placed through %d, %v; want 7", through, err)
 			}
 		})
 	}
