@@ -276,19 +276,21 @@ func (a auditTx) Sequence(ctx context.Context, placed []store.AuditRecord, nodes
 	if err := a.insertRows(ctx, "audit_nodes (level, idx, hash)", 3, args); err != nil {
 		return fmt.Errorf("audit nodes: %w", err)
 	}
-	var through int64 // the last waiting entry placed, 0: none now
-	if len(placed) > 0 {
-		through = placed[len(placed)-1].Seq
-	}
-	res, err := t.exec(ctx, `UPDATE audit_state SET tree_size = ?, hash_alg = ?, placed_through = CASE WHEN placed_through < ? THEN ? ELSE placed_through END WHERE id = 1`,
-		st.Size, st.HashAlg, through, through)
+	// No entry waits at or before placed_through: it moves to just before
+	// the first entry still waiting, or to the last row when none does
+	// (entries appended placed move it too, or Pending would scan them
+	// again and again). The scan reads the rows since the last step.
+	res, err := t.exec(ctx, `UPDATE audit_state SET tree_size = ?, hash_alg = ?, placed_through = COALESCE(
+		(SELECT MIN(seq) - 1 FROM audit_entries WHERE seq > audit_state.placed_through AND tree_index IS NULL),
+		(SELECT MAX(seq) FROM audit_entries), 0) WHERE id = 1`, st.Size, st.HashAlg)
 	if err != nil {
 		return fmt.Errorf("audit state: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("audit state: %w", err)
 	} else if n == 0 {
-		if _, err := t.exec(ctx, `INSERT INTO audit_state (id, tree_size, hash_alg, placed_through) VALUES (1, ?, ?, ?)`, st.Size, st.HashAlg, through); err != nil {
+		if _, err := t.exec(ctx, `INSERT INTO audit_state (id, tree_size, hash_alg, placed_through) VALUES (1, ?, ?, COALESCE(
+			(SELECT MIN(seq) - 1 FROM audit_entries WHERE tree_index IS NULL), (SELECT MAX(seq) FROM audit_entries), 0))`, st.Size, st.HashAlg); err != nil {
 			return fmt.Errorf("audit state: %w", err)
 		}
 	}
