@@ -10,6 +10,7 @@ import (
 	"github.com/yitong-health/yitong/identity"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -109,12 +110,14 @@ func (c *benchCmd) search(ctx context.Context, args []string) error {
 	clients := fs.Int("clients", 8, "concurrent clients in the throughput phase")
 	duration := fs.Duration("duration", 10*time.Second, "length of the throughput phase")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the searches (not of loading) to this file")
+	keys := fs.String("keys", "", "folder of the master key that seals a kept --db's signing keys (default: PATH.keys beside an SQLite file, a folder in the system's temporary folder for PostgreSQL)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	type db struct {
 		name string
 		open func() (store.Store, func() error, error)
+		keys string // "": a temporary folder, removed after the run
 	}
 	var dbs []db
 	if *target != "" {
@@ -127,11 +130,11 @@ func (c *benchCmd) search(ctx context.Context, args []string) error {
 				return nil, nil, err
 			}
 			return st, st.Close, nil
-		}})
+		}, keptKeys(*target, *keys)})
 	} else {
 		for _, b := range strings.Split(*backends, ",") {
 			b = strings.TrimSpace(b)
-			dbs = append(dbs, db{b, func() (store.Store, func() error, error) { return freshStore(*pg)(ctx, b) }})
+			dbs = append(dbs, db{b, func() (store.Store, func() error, error) { return freshStore(*pg)(ctx, b) }, ""})
 		}
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -140,7 +143,7 @@ func (c *benchCmd) search(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		res, err := c.searchOne(ctx, st, d.name, *dir, *copies, bench.SearchOptions{Samples: *samples, Clients: *clients, Duration: *duration, Log: c.stderr, CPUProfile: *cpuprofile}, log)
+		res, err := c.searchOne(ctx, st, d.name, d.keys, *dir, *copies, bench.SearchOptions{Samples: *samples, Clients: *clients, Duration: *duration, Log: c.stderr, CPUProfile: *cpuprofile}, log)
 		if err = errors.Join(err, closeFn()); err != nil {
 			return err
 		}
@@ -149,9 +152,26 @@ func (c *benchCmd) search(ctx context.Context, args []string) error {
 	return nil
 }
 
+// keptKeys returns the folder of the master key of a kept database: the
+// signing keys the first run seals in it must open again on the next.
+func keptKeys(target, keys string) string {
+	if keys != "" {
+		return keys
+	}
+	if path, ok := strings.CutPrefix(target, "sqlite:"); ok {
+		return path + ".keys"
+	}
+	name := "db"
+	if u, err := url.Parse(target); err == nil && strings.Trim(u.Path, "/") != "" {
+		name = strings.Trim(u.Path, "/")
+	}
+	return filepath.Join(os.TempDir(), "yitong-bench-keys-"+filepath.Base(name))
+}
+
 // searchOne loads the population into st when it is empty, then runs the
-// search scenario on it.
-func (c *benchCmd) searchOne(ctx context.Context, st store.Store, name, dir string, copies int, o bench.SearchOptions, log *slog.Logger) (bench.SearchResult, error) {
+// search scenario on it. keys is the folder of the master key sealing the
+// platform's signing keys ("": a temporary one, removed afterwards).
+func (c *benchCmd) searchOne(ctx context.Context, st store.Store, name, keys, dir string, copies int, o bench.SearchOptions, log *slog.Logger) (bench.SearchResult, error) {
 	p, err := openPlatform(ctx, st, log, "")
 	if err != nil {
 		return bench.SearchResult{}, err
@@ -177,20 +197,24 @@ func (c *benchCmd) searchOne(ctx context.Context, st store.Store, name, dir stri
 		}
 		fmt.Fprintf(c.stderr, "population: %d resources in %.0fs (%.0f/s)\n", n, time.Since(start).Seconds(), float64(n)/time.Since(start).Seconds())
 	}
-	tmp, err := os.MkdirTemp("", "yitong-bench-data-")
-	if err != nil {
-		return bench.SearchResult{}, err
+	cleanup := func() error { return nil }
+	if keys == "" {
+		tmp, err := os.MkdirTemp("", "yitong-bench-data-")
+		if err != nil {
+			return bench.SearchResult{}, err
+		}
+		keys, cleanup = tmp, func() error { return os.RemoveAll(tmp) }
 	}
 	if o.Token, err = benchToken(ctx, p); err != nil {
-		return bench.SearchResult{}, err
+		return bench.SearchResult{}, errors.Join(err, cleanup())
 	}
-	// The server needs the id token key, kept under a master key in tmp.
-	if err := p.openSigning(ctx, st, tmp); err != nil {
-		return bench.SearchResult{}, errors.Join(err, os.RemoveAll(tmp))
+	// The server needs the id token key, kept under the master key in keys.
+	if err := p.openSigning(ctx, st, keys); err != nil {
+		return bench.SearchResult{}, errors.Join(fmt.Errorf("signing keys (master key in %s): %w", keys, err), cleanup())
 	}
-	o.Backend, o.Handler, o.Store = name, newServer(p, tmp, log), st
+	o.Backend, o.Handler, o.Store = name, newServer(p, keys, log), st
 	res, err := bench.Search(ctx, o)
-	return res, errors.Join(err, os.RemoveAll(tmp))
+	return res, errors.Join(err, cleanup())
 }
 
 // freshStore opens empty stores for benchmark runs: an SQLite file in a
