@@ -68,6 +68,19 @@ func (s *sqlBuilder) has(r string, types []string, h *search.Has) error {
 	if s.broadHas[h] {
 		return s.broadHasCond(r, h)
 	}
+	if patientCodeChain(h) {
+		// The distinct patients of the code, from one index range.
+		p := s.newAlias("p")
+		s.w(r, ".res_id IN (SELECT ", p, ".target_id FROM idx_patient_code ", p, " WHERE ")
+		if err := s.patientCodeCond(p, h); err != nil {
+			return err
+		}
+		s.w(" AND ", p, ".target_type IN (", placeholders(len(types)), "))")
+		for _, t := range types {
+			s.args = append(s.args, t)
+		}
+		return nil
+	}
 	tb, err := s.hasIndexDriver(h)
 	if err != nil {
 		return err
@@ -126,6 +139,16 @@ func (s *sqlBuilder) hasIndexDriver(h *search.Has) (*indexTable, error) {
 // PostgreSQL would pull it up into a semi-join that probes the index per
 // reference).
 func (s *sqlBuilder) broadHasCond(r string, h *search.Has) error {
+	if patientCodeChain(h) {
+		// One seek: the candidate's rows for the code.
+		p := s.newAlias("p")
+		s.w("EXISTS (SELECT 1 FROM idx_patient_code ", p, " WHERE ")
+		if err := s.patientCodeCond(p, h); err != nil {
+			return err
+		}
+		s.w(" AND ", p, ".target_type = ", r, ".res_type AND ", p, ".target_id = ", r, ".res_id", s.perRow, ")")
+		return nil
+	}
 	tb, err := s.hasIndexDriver(h)
 	if err != nil {
 		return err
@@ -155,4 +178,24 @@ func (s *sqlBuilder) broadHasCond(r string, h *search.Has) error {
 	}
 	s.w(s.perRow, ")")
 	return nil
+}
+
+// patientCodeChain reports whether idx_patient_code answers h: a reverse
+// chain through the "patient" reference whose filter is a plain token
+// filter on "code" (no modifier; values with or without a system).
+func patientCodeChain(h *search.Has) bool {
+	f := &h.Filter
+	return h.Ref != nil && h.Ref.Code == patientCodeRef && f.Has == nil && f.Chain == nil && f.Param != nil &&
+		f.Param.Code == patientCodeToken && f.Param.Type == search.TypeToken && f.Modifier == search.ModifierNone
+}
+
+// patientCodeCond writes the condition on idx_patient_code row alias p for
+// h (see patientCodeChain): the row is of a code of h.Type matching
+// h.Filter, paired with a reference through h.Ref.
+func (s *sqlBuilder) patientCodeCond(p string, h *search.Has) error {
+	if err := s.rowCond(p, []string{h.Type}, &h.Filter); err != nil {
+		return err
+	}
+	s.w(" AND ")
+	return s.pidCond(p+".ref_pid", []string{h.Type}, h.Ref.Code)
 }

@@ -145,25 +145,50 @@ func oneRowPerResource(f *search.Filter, types int) bool {
 // to exercise both plans.
 var BroadHasLimit = 2000
 
+// BroadHasTargets is, for reverse chains that idx_patient_code answers
+// (see patientCodeChain), the number of distinct referenced resources from
+// which the chain is tested per candidate instead of collected first.
+// Collecting costs a lookup per referenced resource; testing costs a seek
+// per candidate read until the page is full, about page × all / referenced
+// candidates, so the two meet near √(page × all): 500 for a page of 20
+// among some 12,000 patients. Tests lower it to exercise both plans.
+var BroadHasTargets = 500
+
 // hasProbe writes a statement counting the index rows that would drive
-// h's referring search, up to BroadHasLimit; ok is false when that search
-// has no driver (it is then broad by nature).
-func (s *sqlBuilder) hasProbe(h *search.Has) (ok bool, err error) {
+// h's referring search, up to BroadHasLimit, or for a chain that
+// idx_patient_code answers the distinct resources of types it references,
+// up to BroadHasTargets; limit is the bound. ok is false when the
+// referring search has no driver (it is then broad by nature).
+func (s *sqlBuilder) hasProbe(h *search.Has, types []string) (limit int, ok bool, err error) {
+	if patientCodeChain(h) {
+		s.w("SELECT COUNT(*) FROM (SELECT DISTINCT p.target_id FROM idx_patient_code p WHERE ")
+		if err := s.patientCodeCond("p", h); err != nil {
+			return 0, false, err
+		}
+		s.w(" AND p.target_type IN (", placeholders(len(types)), ")")
+		for _, t := range types {
+			s.args = append(s.args, t)
+		}
+		s.w(" LIMIT ")
+		s.arg(BroadHasTargets)
+		s.w(") q")
+		return BroadHasTargets, true, nil
+	}
 	filters := []search.Filter{h.Filter}
 	d := s.pickDriver(filters)
 	if d < 0 || filters[d].Has != nil {
-		return false, nil
+		return BroadHasLimit, false, nil
 	}
 	tb, err := filterTable(&filters[d])
 	if err != nil {
-		return false, err
+		return 0, false, err
 	}
 	s.w("SELECT COUNT(*) FROM (SELECT 1 FROM ", tb.name, " x WHERE ")
 	if err := s.rowCond("x", []string{h.Type}, &filters[d]); err != nil {
-		return false, err
+		return 0, false, err
 	}
 	s.w(" LIMIT ")
 	s.arg(BroadHasLimit)
 	s.w(") p")
-	return true, nil
+	return BroadHasLimit, true, nil
 }
