@@ -56,6 +56,7 @@ func (s *sqlBuilder) matchSQL(q *search.Query, c *cursor, limit int) ([]sortKey,
 		s.args = append(s.args, k.args...)
 	}
 	s.w(", r.rid")
+	s.ridPage = len(keys) == 0
 	order, err := s.fromWhere("r", " JOIN resource_versions v ON v.seq = r.seq", types, allTypes(q), q.Filters)
 	if err != nil {
 		return nil, err
