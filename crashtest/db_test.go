@@ -88,8 +88,8 @@ var consistency = append([]struct{ name, query string }{
 			AND v.res_id = r.res_id AND v.version_id = 1)`},
 }, indexChecks()...)
 
-// indexTables are the search index tables (migrations 002 and 003).
-var indexTables = []string{"string", "token", "ref", "date", "number", "quantity", "uri", "composite"}
+// indexTables are the search index tables (migrations 002, 003 and 010).
+var indexTables = []string{"string", "token", "ref", "date", "number", "quantity", "uri", "composite", "patient_code"}
 
 // indexChecks are the consistency checks of the search index tables: every
 // entry belongs to a current, live resource (deleted resources keep none).
@@ -102,7 +102,22 @@ func indexChecks() []struct{ name, query string } {
 				SELECT 1 FROM resources r WHERE r.rid = x.rid AND r.deleted = 0)`,
 		})
 	}
-	return out
+	return append(out, struct{ name, query string }{
+		// idx_patient_code holds exactly the pairs of a resource's "code"
+		// token and "patient" reference entries.
+		"patient_code entries are the pairs of code and patient entries", `
+			SELECT (SELECT COUNT(*) FROM idx_patient_code p WHERE NOT EXISTS (
+				SELECT 1 FROM idx_token t WHERE t.pid = p.pid AND t.code = p.code AND t.system = p.system AND t.rid = p.rid)
+				OR NOT EXISTS (SELECT 1 FROM idx_ref x WHERE x.pid = p.ref_pid AND x.target_type = p.target_type
+				AND x.target_id = p.target_id AND x.rid = p.rid))
+			+ (SELECT COUNT(*) FROM search_params pt
+				JOIN search_params pr ON pr.res_type = pt.res_type AND pr.code = 'patient'
+				JOIN idx_token t ON t.pid = pt.pid
+				JOIN idx_ref x ON x.rid = t.rid AND x.pid = pr.pid
+				WHERE pt.code = 'code' AND NOT EXISTS (SELECT 1 FROM idx_patient_code p
+					WHERE p.pid = t.pid AND p.code = t.code AND p.system = t.system AND p.ref_pid = x.pid
+					AND p.target_type = x.target_type AND p.target_id = x.target_id AND p.rid = t.rid))`,
+	})
 }
 
 // checkDatabase runs the backend's integrity check and the consistency

@@ -31,6 +31,8 @@ var chainCases = []searchCase{
 // search 3.1.1.4.11 reverse chaining).
 var hasCases = []searchCase{
 	{name: "observation code", typ: "Patient", query: "_has:Observation:patient:code=2339-0", want: ids("pat-muller", "pat-zhang")},
+	{name: "observation code with system", typ: "Patient", query: "_has:Observation:patient:code=http://loinc.org|2339-0", want: ids("pat-muller", "pat-zhang")},
+	{name: "observation code of another system", typ: "Patient", query: "_has:Observation:patient:code=http://snomed.info/sct|2339-0", want: nil},
 	{name: "observation subject", typ: "Patient", query: "_has:Observation:subject:code=85354-9", want: ids("pat-muller")},
 	{name: "condition", typ: "Patient", query: "_has:Condition:subject:code=J11", want: ids("pat-garcia", "pat-smith")},
 	{name: "or", typ: "Patient", query: "_has:Condition:subject:code=J11,38341003", want: ids("pat-garcia", "pat-smith", "pat-zhang")},

@@ -49,8 +49,8 @@ var suites = []struct {
 	{"has", func(t *testing.T, e *env) { runCases(t, e, hasCases) }},
 	{"has tested per candidate", func(t *testing.T, e *env) {
 		// The plan for reverse chains with many referring matches.
-		defer func(n int) { sqlstore.BroadHasLimit = n }(sqlstore.BroadHasLimit)
-		sqlstore.BroadHasLimit = 1
+		defer func(n, m int) { sqlstore.BroadHasLimit, sqlstore.BroadHasTargets = n, m }(sqlstore.BroadHasLimit, sqlstore.BroadHasTargets)
+		sqlstore.BroadHasLimit, sqlstore.BroadHasTargets = 1, 1
 		runCases(t, e, hasCases)
 	}},
 	{"include", func(t *testing.T, e *env) { runCases(t, e, includeCases) }},

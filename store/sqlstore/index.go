@@ -34,10 +34,15 @@ var (
 	tableNumber   = &indexTable{"idx_number", []string{"pid", "value", "rid"}, []colKind{colInt, colReal, colInt}}
 	tableQuantity = &indexTable{"idx_quantity", []string{"pid", "code", "system", "value", "rid"}, []colKind{colInt, colText, colText, colReal, colInt}}
 	tableURI      = &indexTable{"idx_uri", []string{"pid", "uri", "rid"}, []colKind{colInt, colText, colInt}}
-	tableComp     = &indexTable{"idx_composite", []string{"pid", "a_code", "a_system", "b_code", "b_system", "num", "num2", "lo", "hi", "rid"},
+	// tablePatientCode pairs each "code" token of a resource with each
+	// "patient" reference of it (see patientCodeRows): pid and the token's
+	// code and system, ref_pid and the reference's target.
+	tablePatientCode = &indexTable{"idx_patient_code", []string{"pid", "code", "ref_pid", "target_type", "target_id", "system", "rid"},
+		[]colKind{colInt, colText, colInt, colText, colText, colText, colInt}}
+	tableComp = &indexTable{"idx_composite", []string{"pid", "a_code", "a_system", "b_code", "b_system", "num", "num2", "lo", "hi", "rid"},
 		[]colKind{colInt, colText, colText, colText, colText, colReal, colReal, colInt, colInt, colInt}}
 
-	indexTables = []*indexTable{tableString, tableToken, tableRef, tableDate, tableNumber, tableQuantity, tableURI, tableComp}
+	indexTables = []*indexTable{tableString, tableToken, tableRef, tableDate, tableNumber, tableQuantity, tableURI, tableComp, tablePatientCode}
 )
 
 // rows collects rows for one index table column by column, in the Go types
@@ -207,6 +212,9 @@ func (t *tx) writeIndexed(ctx context.Context, items []indexed) error {
 			}
 			set(tableComp).add(p, e.ACode, e.ASystem, e.BCode, e.BSystem, e.Num, e.Num2, e.Lo, e.Hi, it.rid)
 		}
+		if err := patientCodeRows(x, it.rid, pid, set); err != nil {
+			return err
+		}
 	}
 	for _, tb := range indexTables {
 		r := sets[tb]
@@ -287,6 +295,51 @@ func (t *tx) clearIndexes(ctx context.Context, rids []int64) error {
 	for _, tb := range indexTables {
 		if _, err := t.exec(ctx, `DELETE FROM `+tb.name+` WHERE rid = ANY(?::bigint[])`, rids); err != nil {
 			return fmt.Errorf("clear %s: %w", tb.name, err)
+		}
+	}
+	return nil
+}
+
+// Parameter codes paired in idx_patient_code: a reverse chain
+// "_has:T:patient:code=x" finds the patients of a code there in one index
+// range, or tests one patient in one seek, instead of joining the code's
+// token rows to their resources' references row by row.
+const (
+	patientCodeRef   = "patient"
+	patientCodeToken = "code"
+)
+
+// patientCodeRows adds to set's idx_patient_code rows one row per pair of
+// a "code" token and a "patient" reference of one resource (rid), numbering
+// parameters with pid.
+func patientCodeRows(x store.Index, rid int64, pid func(string) (int64, error), set func(*indexTable) *rows) error {
+	var refs []store.Ref
+	for _, e := range x.Refs {
+		if e.Param == patientCodeRef {
+			refs = append(refs, e)
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	var refPid, tokPid int64
+	numbered := false
+	for _, e := range x.Tokens {
+		if e.Param != patientCodeToken {
+			continue
+		}
+		if !numbered {
+			var err error
+			if tokPid, err = pid(patientCodeToken); err != nil {
+				return err
+			}
+			if refPid, err = pid(patientCodeRef); err != nil {
+				return err
+			}
+			numbered = true
+		}
+		for _, r := range refs {
+			set(tablePatientCode).add(tokPid, e.Code, refPid, r.TargetType, r.TargetID, e.System, rid)
 		}
 	}
 	return nil

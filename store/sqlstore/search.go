@@ -56,6 +56,7 @@ func (s *sqlBuilder) matchSQL(q *search.Query, c *cursor, limit int) ([]sortKey,
 		s.args = append(s.args, k.args...)
 	}
 	s.w(", r.rid")
+	s.ridPage = len(keys) == 0
 	order, err := s.fromWhere("r", " JOIN resource_versions v ON v.seq = r.seq", types, allTypes(q), q.Filters)
 	if err != nil {
 		return nil, err
@@ -211,7 +212,8 @@ func errTooManyIncluded(limit int) error {
 // planned: collecting the referring matches first is fast when they are
 // few, and testing each candidate is fast when they are many (the first
 // page is then found among the first candidates). It counts the referring
-// driver's index rows up to BroadHasLimit to tell.
+// driver's index rows up to BroadHasLimit, or the distinct resources that
+// idx_patient_code pairs with the code up to BroadHasTargets, to tell.
 func (t *tx) probeHas(ctx context.Context, req store.SearchRequest) (map[*search.Has]bool, error) {
 	var broad map[*search.Has]bool
 	for i := range req.Query.Filters {
@@ -220,17 +222,17 @@ func (t *tx) probeHas(ctx context.Context, req store.SearchRequest) (map[*search
 			continue
 		}
 		b := t.builder(ctx, t.now, req.Registry)
-		ok, err := b.hasProbe(h)
+		limit, ok, err := b.hasProbe(h, searchTypes(req.Query))
 		if err != nil {
 			return nil, err
 		}
-		n := BroadHasLimit
+		n := limit
 		if ok {
 			if n, err = t.countOnce(ctx, b.b.String(), b.args...); err != nil {
 				return nil, fmt.Errorf("search: %w", err)
 			}
 		}
-		if n >= BroadHasLimit {
+		if n >= limit {
 			if broad == nil {
 				broad = map[*search.Has]bool{}
 			}

@@ -38,6 +38,9 @@ var goldenQueries = []struct {
 	{"system-level-type", "", "_type=Patient,Practitioner&_tag=urn:t|x", false},
 	{"reference-forms", "Observation", "subject=http://example.org/fhir/Patient/1&performer:Practitioner=9&subject:identifier=urn:x|1", false},
 	{"text-and-content", "Patient", "_text=高血压,fever&_content=50%25_x&gender=female", false},
+	{"has-observation-subject-code", "Patient", "_has:Observation:subject:code=http://loinc.org|8480-6", false},
+	{"has-observation-subject-code-broad", "Patient", "_has:Observation:subject:code=http://loinc.org|8480-6", true},
+	{"has-encounter-observation-code", "Patient", "_has:Encounter:subject:_has:Observation:encounter:code=8480-6", false},
 }
 
 func TestGoldenSearchSQL(t *testing.T) {

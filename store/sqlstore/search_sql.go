@@ -34,6 +34,9 @@ type sqlBuilder struct {
 	broadHas map[*search.Has]bool
 	// perRow is Dialect.PerRowSuffix.
 	perRow string
+	// ridPage asks the next fromWhere for candidates in rid order: the
+	// caller orders its page by rid alone (see matchSQL).
+	ridPage bool
 }
 
 func (s *sqlBuilder) w(parts ...string) {

@@ -2,9 +2,8 @@
 SELECT v.seq, v.res_type, v.res_id, v.version_id, v.last_updated, v.method, v.deleted, v.body, r.rid
   FROM resources r JOIN resource_versions v ON v.seq = r.seq
   WHERE r.res_type = ?
-  AND r.deleted = 0 AND EXISTS (SELECT 1 FROM idx_ref x1 JOIN resources r2 ON r2.rid = x1.rid
-  WHERE x1.pid = ? AND x1.target_id = r.res_id AND x1.target_type = r.res_type AND r2.deleted = 0 AND EXISTS (SELECT 1 FROM idx_token x3
-  WHERE x3.rid = r2.rid AND x3.pid = ? AND (x3.code = ?)))
+  AND r.deleted = 0 AND EXISTS (SELECT 1 FROM idx_patient_code p1
+  WHERE p1.pid = ? AND (p1.code = ?) AND p1.ref_pid = ? AND p1.target_type = r.res_type AND p1.target_id = r.res_id)
   ORDER BY r.rid ASC
   LIMIT ?;
--- args: [Patient 10 7 8480-6 21]
+-- args: [Patient 7 8480-6 10 21]

@@ -1,11 +1,10 @@
 -- Patient?_has:Observation:patient:code=8480-6
 SELECT v.seq, v.res_type, v.res_id, v.version_id, v.last_updated, v.method, v.deleted, v.body, r.rid FROM (SELECT r2.rid AS rid FROM resources r2
-  WHERE r2.res_type = ? AND r2.res_id IN (SELECT x3.target_id FROM (SELECT r4.rid AS rid FROM (SELECT DISTINCT x7.rid AS rid FROM idx_token x7
-  WHERE x7.pid = ? AND (x7.code = ?)) m6 CROSS JOIN resources r4 ON r4.rid = m6.rid
-  WHERE r4.res_type = ? AND r4.deleted = 0) m5 CROSS JOIN idx_ref x3 ON x3.rid = m5.rid
-  WHERE x3.pid = ? AND x3.target_type IN (?))) m1 CROSS JOIN resources r ON r.rid = m1.rid JOIN resource_versions v ON v.seq = r.seq
+  WHERE r2.res_type = ? AND r2.res_id IN (SELECT p3.target_id FROM idx_patient_code p3
+  WHERE p3.pid = ? AND (p3.code = ?) AND p3.ref_pid = ? AND p3.target_type IN (?))
+  ORDER BY r2.rid) m1 CROSS JOIN resources r ON r.rid = m1.rid JOIN resource_versions v ON v.seq = r.seq
   WHERE r.res_type = ?
   AND r.deleted = 0
-  ORDER BY r.rid ASC
+  ORDER BY m1.rid ASC
   LIMIT ?;
--- args: [Patient 7 8480-6 Observation 10 Patient Patient 21]
+-- args: [Patient 7 8480-6 10 Patient Patient 21]
