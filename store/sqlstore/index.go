@@ -1,9 +1,10 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/yitong-health/yitong/store"
@@ -50,11 +51,22 @@ type rows struct {
 	n      int
 }
 
-func newRows(t *indexTable) *rows {
+// newRows returns an empty set of rows for t with room for n rows.
+func newRows(t *indexTable, n int) *rows {
 	r := &rows{t: t}
 	r.ints = make([][]int64, len(t.cols))
 	r.texts = make([][]string, len(t.cols))
 	r.floats = make([][]float64, len(t.cols))
+	for i, k := range t.kind {
+		switch k {
+		case colInt:
+			r.ints[i] = make([]int64, 0, n)
+		case colText:
+			r.texts[i] = make([]string, 0, n)
+		default:
+			r.floats[i] = make([]float64, 0, n)
+		}
+	}
 	return r
 }
 
@@ -106,25 +118,22 @@ func (r *rows) sorted() []int {
 	for k := range order {
 		order[k] = k
 	}
-	sort.Slice(order, func(a, b int) bool {
-		ka, kb := order[a], order[b]
+	slices.SortFunc(order, func(ka, kb int) int {
 		for i, kind := range r.t.kind {
+			var c int
 			switch kind {
 			case colInt:
-				if x, y := r.ints[i][ka], r.ints[i][kb]; x != y {
-					return x < y
-				}
+				c = cmp.Compare(r.ints[i][ka], r.ints[i][kb])
 			case colText:
-				if x, y := r.texts[i][ka], r.texts[i][kb]; x != y {
-					return x < y
-				}
+				c = strings.Compare(r.texts[i][ka], r.texts[i][kb])
 			default:
-				if x, y := r.floats[i][ka], r.floats[i][kb]; x != y {
-					return x < y
-				}
+				c = cmp.Compare(r.floats[i][ka], r.floats[i][kb])
+			}
+			if c != 0 {
+				return c
 			}
 		}
-		return false
+		return 0
 	})
 	return order
 }
@@ -139,11 +148,24 @@ type indexed struct {
 // writeIndexed inserts the entries of the given resources, which must have
 // none yet. Parameters are numbered on first use (see pid).
 func (t *tx) writeIndexed(ctx context.Context, items []indexed) error {
+	// Counted first, so that each column is allocated once.
+	counts := make(map[*indexTable]int, len(indexTables))
+	for _, it := range items {
+		x := &it.idx
+		counts[tableString] += len(x.Strings)
+		counts[tableToken] += len(x.Tokens)
+		counts[tableRef] += len(x.Refs)
+		counts[tableDate] += len(x.Dates)
+		counts[tableNumber] += len(x.Numbers)
+		counts[tableQuantity] += len(x.Quantities)
+		counts[tableURI] += len(x.URIs)
+		counts[tableComp] += len(x.Composites)
+	}
 	sets := make(map[*indexTable]*rows, len(indexTables))
 	set := func(tb *indexTable) *rows {
 		r := sets[tb]
 		if r == nil {
-			r = newRows(tb)
+			r = newRows(tb, counts[tb])
 			sets[tb] = r
 		}
 		return r
@@ -237,23 +259,40 @@ func (t *tx) insertIndexRows(ctx context.Context, r *rows) error {
 		_, err := t.exec(ctx, "INSERT INTO "+into+" SELECT * FROM unnest("+strings.Join(casts, ", ")+") ON CONFLICT DO NOTHING", args...)
 		return err
 	}
-	const chunk = 32
 	width := len(tb.cols)
 	order := r.sorted()
+	args := make([]any, 0, min(chunk, r.n)*width)
 	for start := 0; start < r.n; start += chunk {
 		end := min(start+chunk, r.n)
-		args := make([]any, 0, (end-start)*width)
+		args = args[:0]
 		for _, k := range order[start:end] {
 			for i := 0; i < width; i++ {
 				args = append(args, r.value(i, k))
 			}
 		}
-		if _, err := t.exec(ctx, multiInsert(into, width, end-start), args...); err != nil {
+		q := chunkInsert[tb]
+		if end-start < chunk {
+			q = multiInsert(into, width, end-start)
+		}
+		if _, err := t.exec(ctx, q, args...); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// chunk is the number of rows per multi-row INSERT statement.
+const chunk = 32
+
+// chunkInsert holds each table's statement for a full chunk of rows, built
+// once rather than for every chunk.
+var chunkInsert = func() map[*indexTable]string {
+	m := make(map[*indexTable]string, len(indexTables))
+	for _, tb := range indexTables {
+		m[tb] = multiInsert(tb.name+" ("+strings.Join(tb.cols, ", ")+")", len(tb.cols), chunk)
+	}
+	return m
+}()
 
 func multiInsert(into string, width, rows int) string {
 	var b strings.Builder
