@@ -87,9 +87,9 @@ func ReadFile(path string, limits Limits, fn func(Item) error) (err error) {
 		src = &countingReader{r: file, p: limits.Progress}
 	}
 	r := bufio.NewReaderSize(src, 64<<10)
-	size := sizeHint(file, false)
+	gzipped := false
 	if magic, err := r.Peek(len(gzipMagic)); err == nil && bytes.Equal(magic, gzipMagic) {
-		size = sizeHint(file, true)
+		gzipped = true
 		zr, err := gzip.NewReader(r)
 		if err != nil {
 			return &LineError{File: path, Err: err}
@@ -102,7 +102,7 @@ func ReadFile(path string, limits Limits, fn func(Item) error) (err error) {
 	if f == formatNDJSON {
 		err = readNDJSON(path, r, limits, fn, rep)
 	} else {
-		err = readJSON(path, r, size, limits, fn, rep)
+		err = readJSON(path, r, sizeHint(file, gzipped), limits, fn, rep)
 	}
 	return rep.finish(err)
 }
