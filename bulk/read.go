@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -86,7 +87,9 @@ func ReadFile(path string, limits Limits, fn func(Item) error) (err error) {
 		src = &countingReader{r: file, p: limits.Progress}
 	}
 	r := bufio.NewReaderSize(src, 64<<10)
+	gzipped := false
 	if magic, err := r.Peek(len(gzipMagic)); err == nil && bytes.Equal(magic, gzipMagic) {
+		gzipped = true
 		zr, err := gzip.NewReader(r)
 		if err != nil {
 			return &LineError{File: path, Err: err}
@@ -99,9 +102,33 @@ func ReadFile(path string, limits Limits, fn func(Item) error) (err error) {
 	if f == formatNDJSON {
 		err = readNDJSON(path, r, limits, fn, rep)
 	} else {
-		err = readJSON(path, r, limits, fn, rep)
+		err = readJSON(path, r, sizeHint(file, gzipped), limits, fn, rep)
 	}
 	return rep.finish(err)
+}
+
+// sizeHint guesses the size of file's content: its length, or for a gzip
+// file the uncompressed length its trailer records (ISIZE, RFC 1952; of the
+// last member only, modulo 4 GiB), at most 32 times the compressed length
+// so that a forged trailer cannot ask for a large buffer (JSON compresses
+// about 13 to 1). 0 when unknown. It is only a hint for the first buffer:
+// a wrong guess costs a reallocation, nothing else.
+func sizeHint(file *os.File, gzipped bool) int64 {
+	st, err := file.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return 0
+	}
+	if !gzipped {
+		return st.Size()
+	}
+	var trailer [4]byte
+	if st.Size() < 18 {
+		return 0
+	}
+	if _, err := file.ReadAt(trailer[:], st.Size()-4); err != nil {
+		return 0
+	}
+	return min(int64(binary.LittleEndian.Uint32(trailer[:])), 32*st.Size())
 }
 
 // readNDJSON streams the lines of r.
@@ -152,12 +179,15 @@ func readNDJSON(path string, r *bufio.Reader, limits Limits, fn func(Item) error
 }
 
 // readJSON reads r whole as one resource.
-func readJSON(path string, r io.Reader, limits Limits, fn func(Item) error, rep *reporter) error {
+func readJSON(path string, r io.Reader, size int64, limits Limits, fn func(Item) error, rep *reporter) error {
 	maxFile := limits.maxFile()
-	data, err := io.ReadAll(io.LimitReader(r, maxFile+1))
-	if err != nil {
+	// Sized to the content when the hint is right (ReadFrom wants MinRead
+	// spare bytes to see the end), instead of growing by doubling.
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(size, 0), maxFile+1)+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(r, maxFile+1)); err != nil {
 		return &LineError{File: path, Err: err}
 	}
+	data := buf.Bytes()
 	if int64(len(data)) > maxFile {
 		return rep.report(1, fhir.Errorf(fhir.IssueTooLong, "the file is larger than the limit of %d bytes", maxFile))
 	}

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -463,4 +464,45 @@ func TestReadSyntheaBundle(t *testing.T) {
 		}
 	}
 	t.Logf("%d entries; first resource at line %d", len(entries), lines[0])
+}
+
+// TestSizeHint checks the guess of a file's content length: the length of a
+// plain file, the gzip trailer's length, and a forged trailer capped at 32
+// times the compressed length.
+func TestSizeHint(t *testing.T) {
+	dir := t.TempDir()
+	// Hex digits of a pseudo-random sequence: compresses about 2 to 1, far
+	// below the cap.
+	var sb strings.Builder
+	for x := uint32(1); sb.Len() < 4000; x = x*1664525 + 1013904223 {
+		fmt.Fprintf(&sb, "%08x", x)
+	}
+	content := `{"resourceType":"Basic","id":"` + sb.String() + `"}`
+	hint := func(path string, gz bool) int64 {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		return sizeHint(f, gz)
+	}
+	if got := hint(writeFile(t, dir, "a.json", content, false), false); got != int64(len(content)) {
+		t.Errorf("plain file: hint %d, want %d", got, len(content))
+	}
+	gz := writeFile(t, dir, "a.json.gz", content, true)
+	if got := hint(gz, true); got != int64(len(content)) {
+		t.Errorf("gzip file: hint %d, want %d", got, len(content))
+	}
+	data, err := os.ReadFile(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(data[len(data)-4:], []byte{0xff, 0xff, 0xff, 0xff}) // ISIZE 4 GiB - 1
+	forged := filepath.Join(dir, "forged.json.gz")
+	if err := os.WriteFile(forged, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := hint(forged, true), 32*int64(len(data)); got != want {
+		t.Errorf("forged trailer: hint %d, want the cap %d", got, want)
+	}
 }

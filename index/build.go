@@ -18,6 +18,9 @@ import (
 type builder struct {
 	idx  *store.Index
 	zone *time.Location
+	// noText leaves out the display texts of coded values (textOf): a
+	// composite's token component uses only the codes.
+	noText bool
 }
 
 // add indexes one node for parameter p by p's type. Values that the type
@@ -180,6 +183,9 @@ func (b builder) coding(code string, c map[string]any) {
 }
 
 func (b builder) textOf(code string, v any) {
+	if b.noText {
+		return
+	}
 	if s, ok := v.(string); ok {
 		b.str(code, s)
 	}

@@ -80,7 +80,9 @@ func compositeEntry(p *search.Param, parts []part) store.CompositeEntry {
 // rules as ordinary parameters of its type.
 func (b builder) componentParts(p *search.Param, nodes []fhirpath.Node) []part {
 	var idx store.Index
-	tmp := builder{idx: &idx, zone: b.zone}
+	// Only a string component keeps idx.Strings; the display texts a
+	// token component would add there are not wanted.
+	tmp := builder{idx: &idx, zone: b.zone, noText: p.Type != search.TypeString}
 	for _, n := range nodes {
 		tmp.add(p, n)
 	}

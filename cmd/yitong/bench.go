@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -71,8 +72,16 @@ func (c *benchCmd) ingest(ctx context.Context, args []string) error {
 	concurrency := fs.Int("concurrency", 0, "independent bundles in flight (0: the importer's default)")
 	group := fs.Int("group", 0, "independent bundles per store transaction (0: the importer's default; 1: no group commit)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole scenario to this file")
+	memprofile := fs.String("memprofile", "", "write a heap profile (allocations of the whole scenario, and what is live at its end) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *memprofile != "" {
+		defer func() {
+			if err := writeHeapProfile(*memprofile); err != nil {
+				fmt.Fprintln(c.stderr, "memprofile:", err)
+			}
+		}()
 	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -291,4 +300,18 @@ func benchToken(ctx context.Context, p *platform) (string, error) {
 	}
 	tok, err := p.id.ClientCredentials(ctx, c, "")
 	return tok.Access, err
+}
+
+// writeHeapProfile writes the heap profile (allocation counts since the
+// start of the process and the live heap) to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC() // so that the live-heap figures are up to date
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		return errors.Join(err, f.Close())
+	}
+	return f.Close()
 }

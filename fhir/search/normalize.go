@@ -23,6 +23,51 @@ func Normalize(s string) string {
 	if ascii {
 		return s
 	}
+	if isASCII(s) {
+		return normalizeASCII(s)
+	}
+	return normalizeUnicode(s)
+}
+
+// isASCII reports whether s holds only ASCII bytes.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// normalizeASCII is normalizeUnicode for ASCII text, byte by byte: ASCII is
+// its own NFD and holds no combining marks, its white space is the six
+// bytes unicode.IsSpace accepts below 0x80, and lower-casing maps A–Z only.
+// Most indexed text (codings' display, names) takes this path.
+func normalizeASCII(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case ' ', '\t', '\n', '\v', '\f', '\r':
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// normalizeUnicode is Normalize for any text.
+func normalizeUnicode(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false

@@ -1,9 +1,11 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"sort"
+	"math"
+	"slices"
 	"strings"
 
 	"github.com/yitong-health/yitong/store"
@@ -55,11 +57,22 @@ type rows struct {
 	n      int
 }
 
-func newRows(t *indexTable) *rows {
+// newRows returns an empty set of rows for t with room for n rows.
+func newRows(t *indexTable, n int) *rows {
 	r := &rows{t: t}
 	r.ints = make([][]int64, len(t.cols))
 	r.texts = make([][]string, len(t.cols))
 	r.floats = make([][]float64, len(t.cols))
+	for i, k := range t.kind {
+		switch k {
+		case colInt:
+			r.ints[i] = make([]int64, 0, n)
+		case colText:
+			r.texts[i] = make([]string, 0, n)
+		default:
+			r.floats[i] = make([]float64, 0, n)
+		}
+	}
 	return r
 }
 
@@ -111,25 +124,22 @@ func (r *rows) sorted() []int {
 	for k := range order {
 		order[k] = k
 	}
-	sort.Slice(order, func(a, b int) bool {
-		ka, kb := order[a], order[b]
+	slices.SortFunc(order, func(ka, kb int) int {
 		for i, kind := range r.t.kind {
+			var c int
 			switch kind {
 			case colInt:
-				if x, y := r.ints[i][ka], r.ints[i][kb]; x != y {
-					return x < y
-				}
+				c = cmp.Compare(r.ints[i][ka], r.ints[i][kb])
 			case colText:
-				if x, y := r.texts[i][ka], r.texts[i][kb]; x != y {
-					return x < y
-				}
+				c = strings.Compare(r.texts[i][ka], r.texts[i][kb])
 			default:
-				if x, y := r.floats[i][ka], r.floats[i][kb]; x != y {
-					return x < y
-				}
+				c = cmp.Compare(r.floats[i][ka], r.floats[i][kb])
+			}
+			if c != 0 {
+				return c
 			}
 		}
-		return false
+		return 0
 	})
 	return order
 }
@@ -144,15 +154,32 @@ type indexed struct {
 // writeIndexed inserts the entries of the given resources, which must have
 // none yet. Parameters are numbered on first use (see pid).
 func (t *tx) writeIndexed(ctx context.Context, items []indexed) error {
+	// Counted first, so that each column is allocated once.
+	counts := make(map[*indexTable]int, len(indexTables))
+	for _, it := range items {
+		x := &it.idx
+		counts[tableString] += len(x.Strings)
+		counts[tableToken] += len(x.Tokens)
+		counts[tableRef] += len(x.Refs)
+		counts[tableDate] += len(x.Dates)
+		counts[tableNumber] += len(x.Numbers)
+		counts[tableQuantity] += len(x.Quantities)
+		counts[tableURI] += len(x.URIs)
+		counts[tableComp] += len(x.Composites)
+	}
 	sets := make(map[*indexTable]*rows, len(indexTables))
 	set := func(tb *indexTable) *rows {
 		r := sets[tb]
 		if r == nil {
-			r = newRows(tb)
+			r = newRows(tb, counts[tb])
 			sets[tb] = r
 		}
 		return r
 	}
+	// The rows of a flush are known to be distinct when each resource's
+	// entries are (rids differ between resources): PostgreSQL then skips
+	// ON CONFLICT, whose speculative insertion costs the server CPU.
+	distinct := t.d.BatchWrites && distinctItems(items)
 	for _, it := range items {
 		x := it.idx
 		pid := func(code string) (int64, error) { return t.pid(ctx, it.typ, code, true) }
@@ -221,18 +248,78 @@ func (t *tx) writeIndexed(ctx context.Context, items []indexed) error {
 		if r == nil || r.n == 0 {
 			continue
 		}
-		if err := t.insertIndexRows(ctx, r); err != nil {
+		if err := t.insertIndexRows(ctx, r, distinct); err != nil {
 			return fmt.Errorf("index %s: %w", tb.name, err)
 		}
 	}
 	return nil
 }
 
+// distinctItems reports whether the rows of items are certainly distinct:
+// no rid appears twice, no entry of a resource equals another of its kind
+// (entries map one to one onto rows, Param onto pid within a type), and no
+// float is NaN (NaN != NaN in Go, but one NaN equals another in a
+// PostgreSQL index).
+func distinctItems(items []indexed) bool {
+	rids := make(map[int64]bool, len(items))
+	for _, it := range items {
+		if rids[it.rid] {
+			return false
+		}
+		rids[it.rid] = true
+		x := &it.idx
+		if !distinct(x.Strings) || !distinct(x.Tokens) || !distinct(x.Refs) || !distinct(x.Dates) ||
+			!distinct(x.Numbers) || !distinct(x.Quantities) || !distinct(x.URIs) || !distinct(x.Composites) {
+			return false
+		}
+		for _, e := range x.Numbers {
+			if math.IsNaN(e.Value) {
+				return false
+			}
+		}
+		for _, e := range x.Quantities {
+			if math.IsNaN(e.Value) {
+				return false
+			}
+		}
+		for _, e := range x.Composites {
+			if math.IsNaN(e.Num) || math.IsNaN(e.Num2) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// distinct reports whether no two of xs are equal (pairwise for the few
+// entries of one resource, with a map beyond that).
+func distinct[T comparable](xs []T) bool {
+	if len(xs) > 64 {
+		seen := make(map[T]bool, len(xs))
+		for _, x := range xs {
+			if seen[x] {
+				return false
+			}
+			seen[x] = true
+		}
+		return true
+	}
+	for i := 1; i < len(xs); i++ {
+		for j := 0; j < i; j++ {
+			if xs[i] == xs[j] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // insertIndexRows inserts rows, skipping rows already present (a value
-// extracted twice). PostgreSQL gets one statement with an array per column;
-// others get multi-row VALUES statements in chunks, whose statements for
-// full chunks are cached, so a bulk load prepares a handful of statements.
-func (t *tx) insertIndexRows(ctx context.Context, r *rows) error {
+// extracted twice) unless distinct says there can be none. PostgreSQL gets
+// one statement with an array per column; others get multi-row VALUES
+// statements in chunks, whose statements for full chunks are cached, so a
+// bulk load prepares a handful of statements.
+func (t *tx) insertIndexRows(ctx context.Context, r *rows, distinct bool) error {
 	tb := r.t
 	into := tb.name + " (" + strings.Join(tb.cols, ", ") + ")"
 	if t.d.BatchWrites {
@@ -242,26 +329,47 @@ func (t *tx) insertIndexRows(ctx context.Context, r *rows) error {
 			casts[i] = "?::" + [...]string{"bigint[]", "text[]", "float8[]"}[k]
 			args[i] = r.column(i)
 		}
-		_, err := t.exec(ctx, "INSERT INTO "+into+" SELECT * FROM unnest("+strings.Join(casts, ", ")+") ON CONFLICT DO NOTHING", args...)
+		q := "INSERT INTO " + into + " SELECT * FROM unnest(" + strings.Join(casts, ", ") + ")"
+		if !distinct {
+			q += " ON CONFLICT DO NOTHING"
+		}
+		_, err := t.exec(ctx, q, args...)
 		return err
 	}
-	const chunk = 32
 	width := len(tb.cols)
 	order := r.sorted()
+	args := make([]any, 0, min(chunk, r.n)*width)
 	for start := 0; start < r.n; start += chunk {
 		end := min(start+chunk, r.n)
-		args := make([]any, 0, (end-start)*width)
+		args = args[:0]
 		for _, k := range order[start:end] {
 			for i := 0; i < width; i++ {
 				args = append(args, r.value(i, k))
 			}
 		}
-		if _, err := t.exec(ctx, multiInsert(into, width, end-start), args...); err != nil {
+		q := chunkInsert[tb]
+		if end-start < chunk {
+			q = multiInsert(into, width, end-start)
+		}
+		if _, err := t.exec(ctx, q, args...); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// chunk is the number of rows per multi-row INSERT statement.
+const chunk = 32
+
+// chunkInsert holds each table's statement for a full chunk of rows, built
+// once rather than for every chunk.
+var chunkInsert = func() map[*indexTable]string {
+	m := make(map[*indexTable]string, len(indexTables))
+	for _, tb := range indexTables {
+		m[tb] = multiInsert(tb.name+" ("+strings.Join(tb.cols, ", ")+")", len(tb.cols), chunk)
+	}
+	return m
+}()
 
 func multiInsert(into string, width, rows int) string {
 	var b strings.Builder
