@@ -77,6 +77,55 @@ func countTerms(t *testing.T, db *sql.DB) map[int64]int {
 	return out
 }
 
+// auditStep appends waiting in one transaction; then, in another, places
+// the first n entries waiting (as the sequencer does) and appends fresh
+// placed after them. It returns the seqs Pending found waiting.
+func auditStep(t *testing.T, s store.Store, waiting []store.AuditRecord, n int, fresh []store.AuditRecord) (seen []int64) {
+	t.Helper()
+	ctx := context.Background()
+	err := s.Update(ctx, func(tx store.Tx) error {
+		a := tx.Audit()
+		if _, err := a.State(ctx); err != nil {
+			return err
+		}
+		return a.Append(ctx, waiting)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Update(ctx, func(tx store.Tx) error {
+		a := tx.Audit()
+		st, err := a.State(ctx)
+		if err != nil {
+			return err
+		}
+		all, err := a.Pending(ctx, 1000)
+		if err != nil {
+			return err
+		}
+		for _, r := range all {
+			seen = append(seen, r.Seq)
+		}
+		placed := all[:min(n, len(all))]
+		for i := range placed {
+			placed[i].Index = st.Size
+			st.Size++
+		}
+		for i := range fresh {
+			fresh[i].Index = st.Size
+			st.Size++
+		}
+		if err := a.Append(ctx, fresh); err != nil {
+			return err
+		}
+		return a.Sequence(ctx, placed, nil, st)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seen
+}
+
 // TestAuditPruneDeletesTerms: Prune deletes the term rows of the entries
 // it prunes, and only theirs, for entries placed by Sequence and for
 // entries appended already placed, and for entries placed before the terms
@@ -93,45 +142,9 @@ func TestAuditPruneDeletesTerms(t *testing.T) {
 			}
 			// Six entries: three waiting, placed by Sequence; three
 			// appended placed.
-			err := s.Update(ctx, func(tx store.Tx) error {
-				a := tx.Audit()
-				if _, err := a.State(ctx); err != nil {
-					return err
-				}
-				return a.Append(ctx, []store.AuditRecord{rec(0, "u0"), rec(1, "u1"), rec(2, "u2")})
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = s.Update(ctx, func(tx store.Tx) error {
-				a := tx.Audit()
-				st, err := a.State(ctx)
-				if err != nil {
-					return err
-				}
-				pending, err := a.Pending(ctx, 10)
-				if err != nil {
-					return err
-				}
-				if len(pending) != 3 {
-					t.Fatalf("pending %+v", pending)
-				}
-				for i := range pending {
-					pending[i].Index = st.Size
-					st.Size++
-				}
-				fresh := []store.AuditRecord{rec(3, "u3"), rec(4, "u4"), rec(5, "u5")}
-				for i := range fresh {
-					fresh[i].Index = st.Size
-					st.Size++
-				}
-				if err := a.Append(ctx, fresh); err != nil {
-					return err
-				}
-				return a.Sequence(ctx, pending, nil, st)
-			})
-			if err != nil {
-				t.Fatal(err)
+			if seen := auditStep(t, s, []store.AuditRecord{rec(0, "u0"), rec(1, "u1"), rec(2, "u2")}, 3,
+				[]store.AuditRecord{rec(3, "u3"), rec(4, "u4"), rec(5, "u5")}); len(seen) != 3 {
+				t.Fatalf("waiting entries %v, want 3", seen)
 			}
 			before := countTerms(t, db)
 			if len(before) != 6 {
@@ -157,7 +170,7 @@ func TestAuditPruneDeletesTerms(t *testing.T) {
 				t.Fatal(err)
 			}
 			s = reopen()
-			err = s.Update(ctx, func(tx store.Tx) error {
+			err := s.Update(ctx, func(tx store.Tx) error {
 				a := tx.Audit()
 				if _, err := a.State(ctx); err != nil {
 					return err
@@ -221,7 +234,6 @@ func TestAuditPending(t *testing.T) {
 	for _, b := range rawBackends(t) {
 		t.Run(b.name, func(t *testing.T) {
 			s, db, reopen := b.open(t)
-			ctx := context.Background()
 			rec := func(index int64) store.AuditRecord {
 				return store.AuditRecord{Index: index, Recorded: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Action: "read", Act: "R", Outcome: "0",
 					LeafHash: []byte{1, 2, 3}, Body: []byte(`{}`), Terms: []store.AuditTerm{{Kind: "agent", Value: "a"}}}
@@ -229,50 +241,16 @@ func TestAuditPending(t *testing.T) {
 			// step appends waiting entries, places up to n waiting ones,
 			// then appends fresh ones placed after them; it returns the
 			// seqs Pending saw waiting (before placing).
-			step := func(waiting, n, fresh int) (seen []int64) {
+			step := func(waiting, n, fresh int) []int64 {
 				t.Helper()
-				err := s.Update(ctx, func(tx store.Tx) error {
-					recs := make([]store.AuditRecord, waiting)
-					for i := range recs {
-						recs[i] = rec(-1)
+				recs := func(k int) []store.AuditRecord {
+					out := make([]store.AuditRecord, k)
+					for i := range out {
+						out[i] = rec(-1)
 					}
-					return tx.Audit().Append(ctx, recs)
-				})
-				if err != nil {
-					t.Fatal(err)
+					return out
 				}
-				err = s.Update(ctx, func(tx store.Tx) error {
-					a := tx.Audit()
-					st, err := a.State(ctx)
-					if err != nil {
-						return err
-					}
-					all, err := a.Pending(ctx, 1000)
-					if err != nil {
-						return err
-					}
-					for _, r := range all {
-						seen = append(seen, r.Seq)
-					}
-					placed := all[:min(n, len(all))]
-					for i := range placed {
-						placed[i].Index = st.Size
-						st.Size++
-					}
-					var recs []store.AuditRecord
-					for range fresh {
-						recs = append(recs, rec(st.Size))
-						st.Size++
-					}
-					if err := a.Append(ctx, recs); err != nil {
-						return err
-					}
-					return a.Sequence(ctx, placed, nil, st)
-				})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return seen
+				return auditStep(t, s, recs(waiting), n, recs(fresh))
 			}
 			check := func(got []int64, want ...int64) {
 				t.Helper()
