@@ -12,9 +12,8 @@ import (
 // doctor signs their draft prescription with their signing PIN (a
 // Parameters body with pin). If-Match names the version the doctor
 // reviewed: a prescription changed since is not signed (412). It answers
-// the signed MedicationRequest; the
-// signature is in a Provenance written in the same transaction
-// (prescribing.Service.Sign).
+// the signed MedicationRequest; the signature is in a Provenance written
+// in the same transaction (prescribing.Service.Sign).
 func (h *Handler) sign(w http.ResponseWriter, r *http.Request, c *call) error {
 	body, err := h.readResource(r)
 	if err != nil {

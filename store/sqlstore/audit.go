@@ -78,12 +78,10 @@ func (a auditTx) copyTerms(ctx context.Context, runs []seqRun) error {
 }
 
 // encodeTerms is how an entry keeps its terms in its row: a JSON array of
-// [kind, value] pairs (nil for none: NULL). An entry waiting for the
-// sequencer is found by them once placed (Sequence copies them to
-// audit_terms); a placed one keeps them so that Prune can delete its term
-// rows by their key.
-// Each distinct term is kept once (audit_terms' key is (kind, value,
-// seq)).
+// its distinct [kind, value] pairs (audit_terms' key is (kind, value,
+// seq)), nil for none (NULL). An entry waiting for the sequencer is found
+// by them once placed (Sequence copies them to audit_terms); a placed one
+// keeps them so that Prune can delete its term rows by their key.
 func encodeTerms(terms []store.AuditTerm) any {
 	if len(terms) == 0 {
 		return nil
@@ -244,6 +242,13 @@ func (a auditTx) Pending(ctx context.Context, n int) ([]store.AuditRecord, error
 	return out, errors.Join(err, rows.Err(), rows.Close())
 }
 
+// placedThrough is the SQL of audit_state.placed_through after a step:
+// just before the first entry waiting after %s, or the last row when none
+// waits (0 for an empty log).
+const placedThrough = `COALESCE(
+	(SELECT MIN(seq) - 1 FROM audit_entries WHERE seq > %s AND tree_index IS NULL),
+	(SELECT MAX(seq) FROM audit_entries), 0)`
+
 func (a auditTx) Sequence(ctx context.Context, placed []store.AuditRecord, nodes []store.AuditNode, st store.AuditState) error {
 	t := a.t
 	var runs []seqRun
@@ -280,17 +285,16 @@ func (a auditTx) Sequence(ctx context.Context, placed []store.AuditRecord, nodes
 	// the first entry still waiting, or to the last row when none does
 	// (entries appended placed move it too, or Pending would scan them
 	// again and again). The scan reads the rows since the last step.
-	res, err := t.exec(ctx, `UPDATE audit_state SET tree_size = ?, hash_alg = ?, placed_through = COALESCE(
-		(SELECT MIN(seq) - 1 FROM audit_entries WHERE seq > audit_state.placed_through AND tree_index IS NULL),
-		(SELECT MAX(seq) FROM audit_entries), 0) WHERE id = 1`, st.Size, st.HashAlg)
+	res, err := t.exec(ctx, `UPDATE audit_state SET tree_size = ?, hash_alg = ?, placed_through = `+
+		fmt.Sprintf(placedThrough, "audit_state.placed_through")+` WHERE id = 1`, st.Size, st.HashAlg)
 	if err != nil {
 		return fmt.Errorf("audit state: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("audit state: %w", err)
 	} else if n == 0 {
-		if _, err := t.exec(ctx, `INSERT INTO audit_state (id, tree_size, hash_alg, placed_through) VALUES (1, ?, ?, COALESCE(
-			(SELECT MIN(seq) - 1 FROM audit_entries WHERE tree_index IS NULL), (SELECT MAX(seq) FROM audit_entries), 0))`, st.Size, st.HashAlg); err != nil {
+		if _, err := t.exec(ctx, `INSERT INTO audit_state (id, tree_size, hash_alg, placed_through) VALUES (1, ?, ?, `+
+			fmt.Sprintf(placedThrough, "0")+`)`, st.Size, st.HashAlg); err != nil {
 			return fmt.Errorf("audit state: %w", err)
 		}
 	}
