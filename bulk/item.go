@@ -1,6 +1,7 @@
 package bulk
 
 import (
+	"math"
 	"strconv"
 )
 
@@ -97,5 +98,7 @@ func (l Limits) maxFile() int64 {
 	if l.MaxFileBytes <= 0 {
 		return DefaultMaxFileBytes
 	}
-	return l.MaxFileBytes
+	// Bounded so that the readers' limit plus one and their buffer's
+	// spare bytes cannot overflow.
+	return min(l.MaxFileBytes, math.MaxInt64/2)
 }

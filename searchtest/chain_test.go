@@ -1,5 +1,12 @@
 package searchtest
 
+import (
+	"testing"
+
+	"github.com/yitong-health/yitong/store/sqlstore"
+	"github.com/yitong-health/yitong/store/storetest"
+)
+
 // chainCases: "ref.param" and "ref:Type.param" apply a condition to the
 // resource a reference points to, across several links (R4 search
 // 3.1.1.4.11); only literal references to stored resources can be
@@ -45,4 +52,39 @@ var hasCases = []searchCase{
 	{name: "nested organization", typ: "Organization", query: "_has:Encounter:service-provider:_has:Observation:encounter:code=2339-0", want: ids("org-a", "org-b")},
 	{name: "by id", typ: "Patient", query: "_has:Observation:subject:_id=obs-bp", want: ids("pat-muller")},
 	{name: "with plain filter", typ: "Patient", query: "_has:Observation:patient:code=2339-0&gender=male&birthdate=1985", want: ids("pat-zhang")},
+}
+
+// TestHasAfterWrites: a reverse chain sees the referring resources as they
+// are now, under both plans: an Observation whose code changed, or that was
+// deleted, no longer makes its patient match (the plans read index rows,
+// idx_patient_code among them, which an update or delete must clear).
+func TestHasAfterWrites(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			e := load(t, b)
+			cur, err := e.svc.Read(ctx, "Observation", "obs-g")
+			if err != nil {
+				t.Fatal(err)
+			}
+			obs := cur.Resource
+			obs["code"] = map[string]any{"coding": []any{map[string]any{"system": "http://loinc.org", "code": "8480-6"}}}
+			if _, err := e.svc.Update(ctx, "Observation", "obs-g", obs, 0); err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range []string{"obs-mg", "obs-unit"} {
+				if _, err := e.svc.Delete(ctx, "Observation", id, 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cases := []searchCase{
+				{name: "old code", typ: "Patient", query: "_has:Observation:patient:code=2339-0", want: nil},
+				{name: "new code", typ: "Patient", query: "_has:Observation:patient:code=8480-6", want: ids("pat-zhang")},
+				{name: "new code with system", typ: "Patient", query: "_has:Observation:patient:code=http://loinc.org|8480-6", want: ids("pat-zhang")},
+			}
+			runCases(t, e, cases)
+			defer func(n, m int) { sqlstore.BroadHasLimit, sqlstore.BroadHasTargets = n, m }(sqlstore.BroadHasLimit, sqlstore.BroadHasTargets)
+			sqlstore.BroadHasLimit, sqlstore.BroadHasTargets = 1, 1
+			runCases(t, e, cases)
+		})
+	}
 }

@@ -15,7 +15,7 @@ import (
 func Normalize(s string) string {
 	ascii := true
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 0x80 || ('A' <= c && c <= 'Z') || c == ' ' && (i == 0 || i == len(s)-1 || s[i-1] == ' ') || c == '\t' || c == '\n' || c == '\r' {
+		if c := s[i]; c >= 0x80 || ('A' <= c && c <= 'Z') || c == ' ' && (i == 0 || i == len(s)-1 || s[i-1] == ' ') || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' {
 			ascii = false
 			break
 		}

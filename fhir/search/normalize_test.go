@@ -14,6 +14,7 @@ func TestNormalize(t *testing.T) {
 		"张 三":             "张 三",
 		"":                "",
 		"ÉCOLE":           "ecole",
+		"a\vb\fc":         "a b c", // every white space byte, also without capitals
 	} {
 		if got := Normalize(in); got != want {
 			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)

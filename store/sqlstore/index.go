@@ -154,7 +154,8 @@ type indexed struct {
 // writeIndexed inserts the entries of the given resources, which must have
 // none yet. Parameters are numbered on first use (see pid).
 func (t *tx) writeIndexed(ctx context.Context, items []indexed) error {
-	// Counted first, so that each column is allocated once.
+	// Counted first, so that each column is allocated once
+	// (idx_patient_code's pairs, not counted, grow by appending).
 	counts := make(map[*indexTable]int, len(indexTables))
 	for _, it := range items {
 		x := &it.idx
@@ -179,7 +180,7 @@ func (t *tx) writeIndexed(ctx context.Context, items []indexed) error {
 	// The rows of a flush are known to be distinct when each resource's
 	// entries are (rids differ between resources): PostgreSQL then skips
 	// ON CONFLICT, whose speculative insertion costs the server CPU.
-	distinct := t.d.BatchWrites && distinctItems(items)
+	noConflicts := t.d.BatchWrites && distinctItems(items)
 	for _, it := range items {
 		x := it.idx
 		pid := func(code string) (int64, error) { return t.pid(ctx, it.typ, code, true) }
@@ -248,7 +249,7 @@ func (t *tx) writeIndexed(ctx context.Context, items []indexed) error {
 		if r == nil || r.n == 0 {
 			continue
 		}
-		if err := t.insertIndexRows(ctx, r, distinct); err != nil {
+		if err := t.insertIndexRows(ctx, r, noConflicts); err != nil {
 			return fmt.Errorf("index %s: %w", tb.name, err)
 		}
 	}
@@ -315,11 +316,11 @@ func distinct[T comparable](xs []T) bool {
 }
 
 // insertIndexRows inserts rows, skipping rows already present (a value
-// extracted twice) unless distinct says there can be none. PostgreSQL gets
+// extracted twice) unless noConflicts says there can be none. PostgreSQL gets
 // one statement with an array per column; others get multi-row VALUES
 // statements in chunks, whose statements for full chunks are cached, so a
 // bulk load prepares a handful of statements.
-func (t *tx) insertIndexRows(ctx context.Context, r *rows, distinct bool) error {
+func (t *tx) insertIndexRows(ctx context.Context, r *rows, noConflicts bool) error {
 	tb := r.t
 	into := tb.name + " (" + strings.Join(tb.cols, ", ") + ")"
 	if t.d.BatchWrites {
@@ -330,7 +331,7 @@ func (t *tx) insertIndexRows(ctx context.Context, r *rows, distinct bool) error 
 			args[i] = r.column(i)
 		}
 		q := "INSERT INTO " + into + " SELECT * FROM unnest(" + strings.Join(casts, ", ") + ")"
-		if !distinct {
+		if !noConflicts {
 			q += " ON CONFLICT DO NOTHING"
 		}
 		_, err := t.exec(ctx, q, args...)
