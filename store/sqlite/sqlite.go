@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -63,26 +64,45 @@ var pragmas = []string{
 	"PRAGMA foreign_keys = OFF",
 	"PRAGMA cache_size = -65536", // 64 MiB of page cache per connection
 	"PRAGMA temp_store = MEMORY",
-	// Read pages straight from a memory map instead of copying each
-	// through read(): searches touch many pages of a large database.
-	// Writes still go through the journal, so durability is unchanged.
-	"PRAGMA mmap_size = 1073741824",
 }
+
+// writerPragmas are run after pragmas on the writer's connection: it reads
+// pages straight from a memory map instead of copying each through
+// read(). Writes still go through the journal, so durability is unchanged.
+// The writer's map stays valid: only its own commits change the database.
+var writerPragmas = []string{"PRAGMA mmap_size = 1073741824"}
+
+// readerPragmas are run after pragmas on the readers' connections: no
+// memory map. A reader whose snapshot is older than the latest commit
+// drops its page cache and unmaps the file when its next transaction
+// begins (SQLite's pagerBeginReadTransaction), so with the audit log's
+// writer committing every FlushEvery, mapped readers spent their time
+// unmapping and faulting pages back in: at 1,000,000 resources, 8 search
+// clients managed 397 searches/s mapped and 764/s reading (BENCHMARKS.md).
+var readerPragmas = []string{"PRAGMA mmap_size = 0"}
 
 func init() {
-	sql.Register(driverName, &sqlite3.SQLiteDriver{
-		ConnectHook: func(c *sqlite3.SQLiteConn) error {
-			for _, p := range pragmas {
-				if _, err := c.Exec(p, nil); err != nil {
-					return fmt.Errorf("%s: %w", p, err)
+	register := func(name string, extra []string) {
+		sql.Register(name, &sqlite3.SQLiteDriver{
+			ConnectHook: func(c *sqlite3.SQLiteConn) error {
+				for _, p := range slices.Concat(pragmas, extra) {
+					if _, err := c.Exec(p, nil); err != nil {
+						return fmt.Errorf("%s: %w", p, err)
+					}
 				}
-			}
-			return nil
-		},
-	})
+				return nil
+			},
+		})
+	}
+	register(driverName, writerPragmas)
+	register(readerDriverName, readerPragmas)
 }
 
-const driverName = "yitong_sqlite3"
+// The drivers of the writer's connection and of the readers'.
+const (
+	driverName       = "yitong_sqlite3"
+	readerDriverName = "yitong_sqlite3_reader"
+)
 
 // Open opens (creating if needed) the SQLite database at path, applies
 // migrations and returns the store. now is the clock (nil: time.Now).
@@ -102,7 +122,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*sqlstore.Sto
 	if err := sqlstore.Migrate(ctx, writer, d); err != nil {
 		return nil, errors.Join(fmt.Errorf("sqlite: %w", err), writer.Close())
 	}
-	reader, err := sql.Open(driverName, dsn+"?_txlock=deferred")
+	reader, err := sql.Open(readerDriverName, dsn+"?_txlock=deferred")
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("sqlite: open reader: %w", err), writer.Close())
 	}
