@@ -1,14 +1,17 @@
 package rest_test
 
 import (
+	"context"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/yitong-health/yitong/audit"
 	"github.com/yitong-health/yitong/store/storetest"
 )
 
@@ -80,4 +83,89 @@ func writtenChars(b *testing.B) int64 {
 		}
 	}
 	return 0
+}
+
+// BenchmarkAuditOverheadPaired measures the same read and create as
+// BenchmarkAuditOverhead, but with both servers (without and with the log)
+// alive in one process and their requests interleaved: each iteration is a
+// round of one phase of requests on each server, in alternating order, so
+// that the machine's drift (other load, CPU frequency, the page cache)
+// falls on both alike. A phase with the log ends with a Flush of its
+// entries, counted in its time: the writer's work is never left to the
+// next phase, which only overstates the log's share. Run with a number of
+// rounds:
+//
+//	go test -run '^$' -bench AuditOverheadPaired -benchtime 20x ./rest/
+//
+// It reports the latency of each (off-sec/req, on-sec/req) and the log's
+// share of latency and CPU: latency-% over all rounds, and round-% (the
+// median of the rounds' own ratios, which a round disturbed by other load
+// moves less).
+func BenchmarkAuditOverheadPaired(b *testing.B) {
+	backend := storetest.Backend{Name: "sqlite", Open: storetest.OpenSQLite}
+	for _, op := range []struct {
+		name   string
+		phase  int
+		status int
+		req    func(e *env, t testing.TB, pid string) response
+	}{
+		{"read", 4000, http.StatusOK, func(e *env, t testing.TB, pid string) response { return e.do(t, "GET", "/Patient/"+pid, nil) }},
+		{"create", 400, http.StatusCreated, func(e *env, t testing.TB, pid string) response {
+			return e.do(t, "POST", "/Observation", observation("Patient/"+pid))
+		}},
+	} {
+		b.Run(op.name, func(b *testing.B) {
+			var al *audit.Log
+			envs := [2]*env{newEnv(b, backend, withoutAudit()), newEnv(b, backend, withAuditLog(&al))}
+			var ids [2]string
+			for i, e := range envs {
+				ids[i] = e.create(b, patient("urn:bench", "1"))
+			}
+			var wall, cpu [2]time.Duration
+			var rounds []float64
+			run := func(i int) (time.Duration, time.Duration) {
+				c0, t0 := processCPU(b), time.Now()
+				for range op.phase {
+					if r := op.req(envs[i], b, ids[i]); r.Status != op.status {
+						b.Fatal(r.Status)
+					}
+				}
+				if i == 1 {
+					if err := al.Flush(context.Background()); err != nil {
+						b.Fatal(err)
+					}
+				}
+				return time.Since(t0), processCPU(b) - c0
+			}
+			b.ResetTimer()
+			for n := 0; n < b.N; n++ {
+				var w [2]time.Duration
+				for _, i := range [][2]int{{0, 1}, {1, 0}}[n%2] {
+					d, c := run(i)
+					w[i] = d
+					wall[i] += d
+					cpu[i] += c
+				}
+				rounds = append(rounds, pct(w[1], w[0]))
+			}
+			reqs := float64(b.N * op.phase)
+			b.ReportMetric(wall[0].Seconds()/reqs, "off-sec/req")
+			b.ReportMetric(wall[1].Seconds()/reqs, "on-sec/req")
+			b.ReportMetric(pct(wall[1], wall[0]), "latency-%")
+			b.ReportMetric(median(rounds), "round-%")
+			b.ReportMetric(pct(cpu[1], cpu[0]), "cpu-%")
+		})
+	}
+}
+
+// pct is how much longer on is than off, in percent.
+func pct(on, off time.Duration) float64 { return (on.Seconds()/off.Seconds() - 1) * 100 }
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }

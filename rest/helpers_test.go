@@ -58,6 +58,8 @@ type config struct {
 	// faultyProvenance makes every write of a Provenance fail (after the
 	// signature), for the atomicity of $sign.
 	faultyProvenance bool
+	// auditLog, when set, receives the env's audit log.
+	auditLog **audit.Log
 }
 
 type option func(*config)
@@ -92,6 +94,9 @@ func withInfoLog() option { return func(c *config) { c.infoLog = true } }
 // withoutAudit leaves the audit log out (for measuring what it costs).
 func withoutAudit() option { return func(c *config) { c.noAudit = true } }
 
+// withAuditLog hands out the env's audit log (to flush it).
+func withAuditLog(l **audit.Log) option { return func(c *config) { c.auditLog = l } }
+
 // eachBackend runs fn as a subtest on SQLite and PostgreSQL, each with a
 // fresh store behind a fresh HTTP server.
 func eachBackend(t *testing.T, fn func(t *testing.T, e *env), opts ...option) {
@@ -115,6 +120,9 @@ func newHandler(t testing.TB, st store.Store, log *slog.Logger, opts ...option) 
 	if !c.noAudit {
 		al = openTestAudit(t, st, log)
 		auditor = al
+		if c.auditLog != nil {
+			*c.auditLog = al
+		}
 	}
 	if c.faultyProvenance {
 		st = faultyStore{st}
