@@ -405,12 +405,21 @@ func (s *Service) Lookup(ctx context.Context, kind, token string) (Grant, *Accou
 
 // LookupWithClient is Lookup that also returns the token's client, read
 // in the same transaction.
+// Successful lookups are cached (tokenCache, at most TokenCacheTTL).
 func (s *Service) LookupWithClient(ctx context.Context, kind, token string) (Grant, *Account, Client, error) {
+	key := hashKey(token)
+	cacheKey := kind + " " + key
+	now := s.st.Now()
+	if g, acct, c, ok := s.tokens.get(cacheKey, now); ok {
+		return g, acct, c, nil
+	}
+	gen := s.tokens.gen.Load()
 	var g Grant
 	var acct *Account
 	var c Client
 	err := s.view(ctx, func(tx store.Tx) error {
-		if err := getJSON(ctx, tx, kind, hashKey(token), &g); err != nil {
+		now = tx.Now()
+		if err := getJSON(ctx, tx, kind, key, &g); err != nil {
 			return err
 		}
 		if g.Used {
@@ -438,6 +447,9 @@ func (s *Service) LookupWithClient(ctx context.Context, kind, token string) (Gra
 	})
 	if fhir.CodeOf(err) == fhir.IssueNotFound {
 		return Grant{}, nil, Client{}, ErrInvalidToken
+	}
+	if err == nil {
+		s.tokens.put(cacheKey, g, acct, c, gen, now)
 	}
 	return g, acct, c, err
 }

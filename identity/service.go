@@ -33,8 +33,9 @@ type Options struct {
 
 // Service is the identity service.
 type Service struct {
-	st   store.Store
-	opts Options
+	st     store.Store
+	opts   Options
+	tokens *tokenCache
 }
 
 // New returns the service over st.
@@ -42,7 +43,8 @@ func New(st store.Store, opts Options) *Service {
 	if opts.Issuer == "" {
 		opts.Issuer = "Yitong"
 	}
-	return &Service{st: st, opts: opts}
+	tc := &tokenCache{}
+	return &Service{st: invalidatingStore{Store: st, tokens: tc}, opts: opts, tokens: tc}
 }
 
 // Record kinds.

@@ -224,6 +224,9 @@ type Store interface {
 	Analyze(ctx context.Context) error
 	// Dialect names the backend: "sqlite" or "postgres".
 	Dialect() string
+	// Now is the store's clock: what a transaction begun now sees as
+	// Tx.Now (UTC, microsecond precision).
+	Now() time.Time
 	Close() error
 }
 

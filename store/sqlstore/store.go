@@ -69,6 +69,9 @@ func (s *Store) Analyze(ctx context.Context) error {
 	return nil
 }
 
+// Now implements store.Store.
+func (s *Store) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
 // Close implements store.Store.
 func (s *Store) Close() error {
 	var err error
@@ -116,7 +119,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, cache *stmtCache, opts *sql
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &tx{d: s.d, tx: sqltx, now: s.now().UTC().Truncate(time.Microsecond), write: write, params: &s.params, cache: cache}
+	t := &tx{d: s.d, tx: sqltx, now: s.Now(), write: write, params: &s.params, cache: cache}
 	defer func() {
 		t.closeStmts()
 		if err != nil {
