@@ -119,7 +119,11 @@ func (s *sqlBuilder) filter(r string, types []string, f *search.Filter) error {
 	if err := s.rowCond(x, types, f); err != nil {
 		return err
 	}
-	s.w(")")
+	// A test of one candidate's index rows: PostgreSQL's generic plans
+	// (after five runs of a prepared statement) otherwise turned it into a
+	// merge join over every row of the parameter (12,413 rows of one LOINC
+	// code for a patient's 260 references: 38 ms instead of 1).
+	s.w(s.perRow, ")")
 	return nil
 }
 
