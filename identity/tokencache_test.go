@@ -32,6 +32,20 @@ func TestLookupCache(t *testing.T) {
 		_, _, err := s.Lookup(ctx, KindAccess, tok)
 		return err
 	}
+	// issueCachedThenDelete issues a token, looks it up (caching it) and
+	// deletes its record behind the service's back, as another process
+	// sharing the database would.
+	issueCachedThenDelete := func() string {
+		t.Helper()
+		tok := issue()
+		if err := lookup(tok); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Update(ctx, func(tx store.Tx) error { return tx.Records().Delete(ctx, KindAccess, hashKey(tok)) }); err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
 
 	// Revoked through the service: refused at once, although cached.
 	tok := issue()
@@ -49,13 +63,7 @@ func TestLookupCache(t *testing.T) {
 
 	// Deleted behind the service's back: the cached lookup holds for less
 	// than TokenCacheTTL, and no longer.
-	tok = issue()
-	if err := lookup(tok); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Update(ctx, func(tx store.Tx) error { return tx.Records().Delete(ctx, KindAccess, hashKey(tok)) }); err != nil {
-		t.Fatal(err)
-	}
+	tok = issueCachedThenDelete()
 	c.Add(TokenCacheTTL - time.Microsecond)
 	if err := lookup(tok); err != nil {
 		t.Errorf("within the cache's lifetime: %v", err)
@@ -67,13 +75,7 @@ func TestLookupCache(t *testing.T) {
 
 	// Any write of the service empties the cache: a later lookup reads
 	// the store again.
-	tok = issue()
-	if err := lookup(tok); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Update(ctx, func(tx store.Tx) error { return tx.Records().Delete(ctx, KindAccess, hashKey(tok)) }); err != nil {
-		t.Fatal(err)
-	}
+	tok = issueCachedThenDelete()
 	if _, _, err := s.CreateClient(ctx, Client{Name: "LIS", Scope: "system/*.rs"}, true); err != nil {
 		t.Fatal(err)
 	}
