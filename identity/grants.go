@@ -404,8 +404,10 @@ func (s *Service) Lookup(ctx context.Context, kind, token string) (Grant, *Accou
 }
 
 // LookupWithClient is Lookup that also returns the token's client, read
-// in the same transaction.
-// Successful lookups are cached (tokenCache, at most TokenCacheTTL).
+// in the same transaction. Successful lookups are cached (tokenCache):
+// every write transaction of this service empties the cache, so its own
+// revocations take effect at once; a change made by another process on
+// the same database is seen within TokenCacheTTL.
 func (s *Service) LookupWithClient(ctx context.Context, kind, token string) (Grant, *Account, Client, error) {
 	key := hashKey(token)
 	cacheKey := kind + " " + key
