@@ -2,8 +2,10 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,9 +40,20 @@ type Config struct {
 	// (2,000 when zero).
 	Batch int
 	// MaxQueued bounds the entries waiting to be written; Record blocks
-	// when the queue is full (100,000 when zero).
+	// when the queue is full (100,000 when zero). With a spool it also
+	// bounds the spooled entries waiting for the store.
 	MaxQueued int
-	Logger    *slog.Logger
+	// Spool, when set, is the path of the spool file (spool.go): every
+	// FlushEvery, Run appends the entries Record queued to it and flushes
+	// it to disk; every WriteEvery it writes them to the store. Without a
+	// spool, Run writes them to the store every FlushEvery. Open writes the
+	// entries a stopped process left in the spool. A spool another process
+	// holds is not used (a warning is logged).
+	Spool string
+	// WriteEvery is how often Run writes spooled entries to the store
+	// (one second when zero), and at once when a batch's worth waits.
+	WriteEvery time.Duration
+	Logger     *slog.Logger
 }
 
 // Log is the audit log of one store. It is safe for concurrent use.
@@ -60,6 +73,13 @@ type Log struct {
 	committed atomic.Bool // entries committed since the last sequencing
 	seqMu     sync.Mutex  // one sequencer per process
 	tree      *treeCache
+
+	// spool (nil: none, or closed) and the entries taken from the queue
+	// that wait for the store, in order, both guarded by seqMu; spoolID
+	// names the spool in the store's marks, also once it is closed.
+	spool   *spool
+	spooled []spooled
+	spoolID string
 }
 
 // Open prepares the log: it checks the hash algorithm and loads (or
@@ -89,6 +109,9 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if cfg.MaxQueued <= 0 {
 		cfg.MaxQueued = 100000
 	}
+	if cfg.WriteEvery <= 0 {
+		cfg.WriteEvery = time.Second
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -117,6 +140,15 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		return nil, err
 	}
 	l.tree = &treeCache{h: l.hasher}
+	if cfg.Spool != "" {
+		if err := l.openSpool(ctx, cfg.Spool); err != nil {
+			return nil, err
+		}
+		if err := l.Flush(ctx); err != nil {
+			_ = l.closeSpool() // the write's error is the one to report
+			return nil, fmt.Errorf("audit: write the entries left in the spool: %w", err)
+		}
+	}
 	return l, nil
 }
 
@@ -228,6 +260,7 @@ func (l *Log) Notify() { l.committed.Store(true) }
 func (l *Log) take(n int) []Entry {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	n = max(n, 0)
 	if n > len(l.queue) {
 		n = len(l.queue)
 	}
@@ -274,26 +307,36 @@ func (l *Log) drain(ctx context.Context) error {
 	}
 }
 
-// step places up to Batch pending entries in the tree, then takes up to
-// Batch queued entries and appends them placed after those, in one
-// transaction; it returns how many entries it took and how many pending
-// ones it placed. Entries are taken under the sequencer's lock, so a
-// Flush never misses entries another step has taken but not committed.
-// On failure the entries go back to the queue.
+// step places up to Batch pending entries in the tree, then appends up to
+// Batch recorded entries placed after those (spooled ones first, then
+// queued ones), in one transaction, which also moves the spool's mark
+// past the spooled ones; it returns how many recorded entries it wrote
+// and how many pending ones it placed. Entries are taken under the
+// sequencer's lock, so a Flush never misses entries another step has
+// taken but not committed. On failure they stay spooled or go back to the
+// queue.
 func (l *Log) step(ctx context.Context) (taken, placed int, err error) {
 	l.seqMu.Lock()
 	defer l.seqMu.Unlock()
-	es := l.take(l.cfg.Batch)
-	recs := make([]store.AuditRecord, len(es))
+	ns := min(len(l.spooled), l.cfg.Batch)
+	es := l.take(l.cfg.Batch - ns)
+	recs := make([]store.AuditRecord, 0, ns+len(es))
+	var mark int64
+	for _, s := range l.spooled[:ns] {
+		recs = append(recs, s.rec)
+		mark = max(mark, s.n)
+	}
 	for i := range es {
-		recs[i] = es[i].recordBounded(l.hasher)
+		recs = append(recs, es[i].recordBounded(l.hasher))
 	}
 	err = l.cfg.Store.Update(ctx, func(tx store.Tx) error {
-		// The queued entries go into the tree at once, after the pending
-		// ones: one row each (and their terms), no later update.
+		// The recorded entries go into the tree at once, after the
+		// pending ones: one row each (and their terms), no later update.
 		var err error
-		placed, err = l.tree.sequence(ctx, tx, l.cfg.Batch, recs)
-		return err
+		if placed, err = l.tree.sequence(ctx, tx, l.cfg.Batch, recs); err != nil || mark == 0 {
+			return err
+		}
+		return tx.Audit().SetSpoolMark(ctx, l.spoolID, mark)
 	})
 	if err != nil {
 		l.tree.reset()
@@ -302,7 +345,77 @@ func (l *Log) step(ctx context.Context) (taken, placed int, err error) {
 		}
 		return 0, 0, err
 	}
-	return len(es), placed, nil
+	l.spooled = slices.Delete(l.spooled, 0, ns)
+	if l.spool != nil && l.spool.dirty && len(l.spooled) == 0 {
+		// Everything spooled is in the store.
+		if err := l.spool.reset(); err != nil {
+			l.cfg.Logger.Error("audit: spool", "error", err.Error())
+		}
+	}
+	return ns + len(es), placed, nil
+}
+
+// spoolStep moves queued entries to the spool, flushed to disk, and to
+// the entries waiting for the store, as long as those are fewer than
+// MaxQueued; it returns how many wait for the store. An entry the spool
+// could not take still waits for the store (the failure is logged).
+func (l *Log) spoolStep() int {
+	l.seqMu.Lock()
+	defer l.seqMu.Unlock()
+	if l.spool == nil {
+		return len(l.spooled)
+	}
+	es := l.take(l.cfg.MaxQueued - len(l.spooled))
+	if len(es) == 0 {
+		return len(l.spooled)
+	}
+	recs := make([]store.AuditRecord, len(es))
+	for i := range es {
+		recs[i] = es[i].recordBounded(l.hasher)
+	}
+	first, err := l.spool.append(recs)
+	if err != nil {
+		l.cfg.Logger.Error("audit: spool", "error", err.Error())
+	}
+	for i, r := range recs {
+		var n int64
+		if err == nil {
+			n = first + int64(i)
+		}
+		l.spooled = append(l.spooled, spooled{rec: r, n: n})
+	}
+	return len(l.spooled)
+}
+
+// hasSpool reports whether the log has a spool.
+func (l *Log) hasSpool() bool {
+	l.seqMu.Lock()
+	defer l.seqMu.Unlock()
+	return l.spool != nil
+}
+
+// waiting returns how many spooled entries wait for the store.
+func (l *Log) waiting() int {
+	l.seqMu.Lock()
+	defer l.seqMu.Unlock()
+	return len(l.spooled)
+}
+
+// closeSpool closes the spool, emptied when the store holds all its
+// entries; entries still spooled stay in the file for the next Open.
+func (l *Log) closeSpool() error {
+	l.seqMu.Lock()
+	defer l.seqMu.Unlock()
+	if l.spool == nil {
+		return nil
+	}
+	var err error
+	if len(l.spooled) == 0 && l.spool.dirty {
+		err = l.spool.reset()
+	}
+	err = errors.Join(err, l.spool.close())
+	l.spool = nil
+	return err
 }
 
 // Run writes recorded entries, sequences committed ones and signs
@@ -313,8 +426,16 @@ func (l *Log) Run(ctx context.Context) {
 	defer tick.Stop()
 	seqTick := time.NewTicker(l.cfg.SequenceEvery)
 	defer seqTick.Stop()
+	writeTick := time.NewTicker(l.cfg.WriteEvery)
+	defer writeTick.Stop()
 	for {
 		select {
+		case <-writeTick.C:
+			if l.waiting() > 0 {
+				if err := l.drain(ctx); err != nil && ctx.Err() == nil {
+					l.cfg.Logger.Error("audit: write", "error", err.Error())
+				}
+			}
 		case <-seqTick.C:
 			if l.committed.Swap(false) {
 				if err := l.drain(ctx); err != nil && ctx.Err() == nil {
@@ -334,6 +455,9 @@ func (l *Log) Run(ctx context.Context) {
 				l.cfg.Logger.Error("audit: final checkpoint", "error", err.Error())
 			}
 			cancel()
+			if err := l.closeSpool(); err != nil {
+				l.cfg.Logger.Error("audit: spool", "error", err.Error())
+			}
 			return
 		case <-tick.C:
 			if _, err := l.Checkpoint(ctx); err != nil && ctx.Err() == nil {
@@ -345,6 +469,11 @@ func (l *Log) Run(ctx context.Context) {
 			case <-ctx.Done():
 				continue
 			case <-time.After(l.cfg.FlushEvery):
+			}
+			if l.hasSpool() && l.spoolStep() < l.cfg.Batch {
+				// Durable in the spool: the store gets them at the
+				// next write tick, with those that follow.
+				continue
 			}
 			if err := l.drain(ctx); err != nil && ctx.Err() == nil {
 				l.cfg.Logger.Error("audit: flush", "error", err.Error())

@@ -146,6 +146,12 @@ type AuditTx interface {
 	AddCheckpoint(ctx context.Context, c AuditCheckpoint) error
 	// Checkpoints returns up to n checkpoints with Size >= from, by size.
 	Checkpoints(ctx context.Context, from int64, n int) ([]AuditCheckpoint, error)
+	// SpoolMark returns the number of the last record of the spool named
+	// id that SetSpoolMark recorded (0 when none).
+	SpoolMark(ctx context.Context, id string) (int64, error)
+	// SetSpoolMark records, in this transaction, that the store holds the
+	// spool's records up to number n (the transaction that writes them).
+	SetSpoolMark(ctx context.Context, id string, n int64) error
 	// LatestCheckpoint returns the checkpoint of the largest size;
 	// not-found when there is none.
 	LatestCheckpoint(ctx context.Context) (AuditCheckpoint, error)

@@ -82,7 +82,20 @@ type platform struct {
 // and builds the resources service with the R4 validator. Close stops the writer after it has written and sequenced
 // every entry.
 func openPlatform(ctx context.Context, st store.Store, log *slog.Logger, data string) (*platform, error) {
-	l, err := openLog(ctx, st, data, log)
+	spool := ""
+	if data != "" {
+		spool = filepath.Join(data, spoolFile)
+	}
+	return openPlatformSpool(ctx, st, log, data, spool)
+}
+
+// spoolFile is the audit log's spool in the data folder (audit.Config.Spool).
+const spoolFile = "audit.spool"
+
+// openPlatformSpool is openPlatform with the audit log's spool at spool
+// ("": none).
+func openPlatformSpool(ctx context.Context, st store.Store, log *slog.Logger, data, spool string) (*platform, error) {
+	l, err := openLog(ctx, st, data, spool, log)
 	if err != nil {
 		return nil, err
 	}
@@ -99,10 +112,11 @@ func openPlatform(ctx context.Context, st store.Store, log *slog.Logger, data st
 }
 
 // openLog opens the audit log of st, its checkpoint key encrypted with the
-// master key of the data folder (see masterKey); data "" (benchmarks only)
-// keeps the key in the clear.
-func openLog(ctx context.Context, st store.Store, data string, log *slog.Logger) (*audit.Log, error) {
-	cfg := audit.Config{Store: st, Logger: log}
+// master key of the data folder (see masterKey), its recorded entries
+// spooled at spool ("": none); data "" (benchmarks only) keeps the key in
+// the clear.
+func openLog(ctx context.Context, st store.Store, data, spool string, log *slog.Logger) (*audit.Log, error) {
+	cfg := audit.Config{Store: st, Logger: log, Spool: spool}
 	if data != "" {
 		mk, err := platformMasterKey(ctx, st, data)
 		if err != nil {

@@ -197,7 +197,7 @@ func (c *auditCmd) checkpoint(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	defer closeStore(st, &err)
-	l, err := openLog(ctx, st, data, slog.New(slog.NewTextHandler(c.stderr, nil)))
+	l, err := openLog(ctx, st, data, "", slog.New(slog.NewTextHandler(c.stderr, nil)))
 	if err != nil {
 		return err
 	}
@@ -257,7 +257,7 @@ func (c *auditCmd) key(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	defer closeStore(st, &err)
-	l, err := openLog(ctx, st, data, nil)
+	l, err := openLog(ctx, st, data, "", nil)
 	if err != nil {
 		return err
 	}
@@ -305,7 +305,7 @@ func (c *auditCmd) prune(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	defer closeStore(st, &err)
-	l, err := openLog(ctx, st, data, slog.New(slog.NewTextHandler(c.stderr, nil)))
+	l, err := openLog(ctx, st, data, "", slog.New(slog.NewTextHandler(c.stderr, nil)))
 	if err != nil {
 		return err
 	}

@@ -181,7 +181,13 @@ func keptKeys(target, keys string) string {
 // search scenario on it. keys is the folder of the master key sealing the
 // platform's signing keys ("": a temporary one, removed afterwards).
 func (c *benchCmd) searchOne(ctx context.Context, st store.Store, name, keys, dir string, copies int, o bench.SearchOptions, log *slog.Logger) (bench.SearchResult, error) {
-	p, err := openPlatform(ctx, st, log, "")
+	// The audit log spools recorded entries as `yitong serve` does.
+	tmp, err := os.MkdirTemp("", "yitong-bench-spool-")
+	if err != nil {
+		return bench.SearchResult{}, err
+	}
+	defer os.RemoveAll(tmp)
+	p, err := openPlatformSpool(ctx, st, log, "", filepath.Join(tmp, spoolFile))
 	if err != nil {
 		return bench.SearchResult{}, err
 	}

@@ -620,3 +620,28 @@ func (a auditTx) changeKey(ctx context.Context, name, q string, args ...any) err
 	}
 	return nil
 }
+
+func (a auditTx) SpoolMark(ctx context.Context, id string) (int64, error) {
+	rows, err := a.t.query(ctx, `SELECT written FROM audit_spools WHERE id = ?`, id)
+	if err != nil {
+		return 0, fmt.Errorf("audit spool mark: %w", err)
+	}
+	var n int64
+	if rows.Next() {
+		err = rows.Scan(&n)
+	}
+	if err = errors.Join(err, rows.Err(), rows.Close()); err != nil {
+		return 0, fmt.Errorf("audit spool mark: %w", err)
+	}
+	return n, nil
+}
+
+func (a auditTx) SetSpoolMark(ctx context.Context, id string, n int64) error {
+	if !a.t.write {
+		return errors.New("audit spool mark: read-only transaction")
+	}
+	if _, err := a.t.exec(ctx, `INSERT INTO audit_spools (id, written) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET written = excluded.written`, id, n); err != nil {
+		return fmt.Errorf("audit spool mark: %w", err)
+	}
+	return nil
+}
