@@ -60,6 +60,8 @@ type config struct {
 	faultyProvenance bool
 	// auditLog, when set, receives the env's audit log.
 	auditLog **audit.Log
+	// auditSpool spools recorded entries as `yitong serve` does.
+	auditSpool bool
 }
 
 type option func(*config)
@@ -97,6 +99,11 @@ func withoutAudit() option { return func(c *config) { c.noAudit = true } }
 // withAuditLog hands out the env's audit log (to flush it).
 func withAuditLog(l **audit.Log) option { return func(c *config) { c.auditLog = l } }
 
+// withAuditSpool spools the entries of reads as `yitong serve` does
+// (audit.Config.Spool, in a temporary folder): they reach the store every
+// WriteEvery or at a Flush.
+func withAuditSpool() option { return func(c *config) { c.auditSpool = true } }
+
 // eachBackend runs fn as a subtest on SQLite and PostgreSQL, each with a
 // fresh store behind a fresh HTTP server.
 func eachBackend(t *testing.T, fn func(t *testing.T, e *env), opts ...option) {
@@ -118,7 +125,11 @@ func newHandler(t testing.TB, st store.Store, log *slog.Logger, opts ...option) 
 	var al *audit.Log
 	var auditor resources.Auditor
 	if !c.noAudit {
-		al = openTestAudit(t, st, log)
+		spool := ""
+		if c.auditSpool {
+			spool = filepath.Join(t.TempDir(), "audit.spool")
+		}
+		al = openTestAudit(t, st, log, spool)
 		auditor = al
 		if c.auditLog != nil {
 			*c.auditLog = al
@@ -555,10 +566,10 @@ func wantRecent(t testing.TB, r response, header string) {
 // openTestAudit opens the audit log of st with its writer running until the
 // test ends (before st closes), then checks that the whole log verifies:
 // every test of the API is also a test that its acts were audited.
-func openTestAudit(t testing.TB, st store.Store, log *slog.Logger) *audit.Log {
+func openTestAudit(t testing.TB, st store.Store, log *slog.Logger, spool string) *audit.Log {
 	t.Helper()
 	ctx := context.Background()
-	l, err := audit.Open(ctx, audit.Config{Store: st, Logger: log})
+	l, err := audit.Open(ctx, audit.Config{Store: st, Logger: log, Spool: spool})
 	if err != nil {
 		t.Fatal(err)
 	}
