@@ -379,10 +379,19 @@ func (l *Log) spoolStep() int {
 	}
 	for i, r := range recs {
 		var n int64
-		if err == nil {
+		if first > 0 {
 			n = first + int64(i)
 		}
 		l.spooled = append(l.spooled, spooled{rec: r, n: n})
+	}
+	if l.spool.broken {
+		// Its records up to the failure are spooled and reach the store
+		// with their numbers; later entries go to the store directly.
+		l.cfg.Logger.Error("audit: the spool cannot be appended to any more; recorded entries go to the store without it until the next start")
+		if err := l.spool.close(); err != nil {
+			l.cfg.Logger.Error("audit: spool", "error", err.Error())
+		}
+		l.spool = nil
 	}
 	return len(l.spooled)
 }

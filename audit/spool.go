@@ -54,7 +54,11 @@ type spool struct {
 	f     *os.File
 	id    string
 	next  int64 // number of the next record appended
+	size  int64 // bytes of the header and the whole records in the file
 	dirty bool  // records were appended since the last reset
+	// broken is set when a failed append could not be cut off: records
+	// appended after it would be lost at the next open.
+	broken bool
 }
 
 // spooled is a recorded entry on its way to the store: n is its spool
@@ -119,6 +123,7 @@ func readSpool(f *os.File) (*spool, []spoolRecord, error) {
 		if err := f.Sync(); err != nil {
 			return nil, nil, fmt.Errorf("audit: spool: %w", err)
 		}
+		s.size = int64(spoolHeaderLen)
 		return s, nil, nil
 	}
 	s.id = string(data[len(spoolMagic) : spoolHeaderLen-1])
@@ -140,7 +145,7 @@ func readSpool(f *os.File) (*spool, []spoolRecord, error) {
 			return nil, nil, fmt.Errorf("audit: spool: cut its torn tail: %w", err)
 		}
 	}
-	s.dirty = len(recs) > 0
+	s.size, s.dirty = int64(off), len(recs) > 0
 	return s, recs, nil
 }
 
@@ -149,8 +154,11 @@ func spoolSum(head, body []byte) uint32 {
 }
 
 // append writes records for recs, numbering them, and flushes the file to
-// disk; it returns the number of the first. On failure nothing counts as
-// spooled (a partial record is cut off at the next open).
+// disk; it returns the number of the first, 0 when the write failed (then
+// none is in the file: a partial write is cut off, or the spool is marked
+// broken). A failed flush still returns the first number with its error:
+// the records are in the file, and the store must learn that it holds
+// them, or the next open would write them again.
 func (s *spool) append(recs []store.AuditRecord) (int64, error) {
 	size := 0
 	for _, r := range recs {
@@ -166,13 +174,18 @@ func (s *spool) append(recs []store.AuditRecord) (int64, error) {
 		buf = append(append(buf, head[:]...), r.Body...)
 	}
 	if _, err := s.f.Write(buf); err != nil {
-		return 0, fmt.Errorf("audit: spool: %w", err)
-	}
-	if err := s.f.Sync(); err != nil {
+		if terr := s.f.Truncate(s.size); terr != nil {
+			s.broken = true
+			err = errors.Join(err, terr)
+		}
 		return 0, fmt.Errorf("audit: spool: %w", err)
 	}
 	s.next += int64(len(recs))
+	s.size += int64(len(buf))
 	s.dirty = true
+	if err := s.f.Sync(); err != nil {
+		return first, fmt.Errorf("audit: spool: %w", err)
+	}
 	return first, nil
 }
 
@@ -183,7 +196,7 @@ func (s *spool) reset() error {
 	if err := s.f.Truncate(int64(spoolHeaderLen)); err != nil {
 		return fmt.Errorf("audit: spool: %w", err)
 	}
-	s.dirty = false
+	s.size, s.dirty = int64(spoolHeaderLen), false
 	return nil
 }
 

@@ -151,6 +151,32 @@ func TestSpool(t *testing.T) {
 					t.Fatalf("the store holds %v, want %v", got, want("a", "b"))
 				}
 			})
+			t.Run("a spool that fails is left, its entries kept", func(t *testing.T) {
+				st, path := b.Open(t, nil), filepath.Join(t.TempDir(), "audit.spool")
+				l := openSpooled(t, st, path)
+				recordReads(l, "a", 5)
+				l.spoolStep()
+				// The file fails under the log (a disk gone): appending and
+				// cutting the append off both fail.
+				if err := l.spool.f.Close(); err != nil {
+					t.Fatal(err)
+				}
+				recordReads(l, "b", 5)
+				if n := l.spoolStep(); n != 10 {
+					t.Fatalf("%d entries wait for the store, want 10", n)
+				}
+				if l.spool != nil {
+					t.Fatal("the log keeps appending to a spool that failed")
+				}
+				recordReads(l, "c", 5)
+				if err := l.Flush(ctx); err != nil {
+					t.Fatal(err)
+				}
+				openSpooled(t, st, path)
+				if got := requests(t, st); fmt.Sprint(got) != fmt.Sprint(want("a", "b", "c")) {
+					t.Fatalf("the store holds %v, want %v", got, want("a", "b", "c"))
+				}
+			})
 			t.Run("a torn last record is dropped", func(t *testing.T) {
 				st, path := b.Open(t, nil), filepath.Join(t.TempDir(), "audit.spool")
 				l := openSpooled(t, st, path)
