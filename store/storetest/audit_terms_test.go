@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -288,6 +289,61 @@ func TestAuditPending(t *testing.T) {
 			var through int64
 			if err := db.QueryRow(`SELECT placed_through FROM audit_state`).Scan(&through); err != nil || through != 8 {
 				t.Errorf("placed through %d, %v; want 8", through, err)
+			}
+		})
+	}
+}
+
+// TestAuditSpoolMarks: a spool's mark is 0 until set, moves with the
+// transaction that sets it (not with one that rolls back), and is kept per
+// spool.
+func TestAuditSpoolMarks(t *testing.T) {
+	for _, b := range Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := b.Open(t, nil)
+			mark := func(id string) int64 {
+				t.Helper()
+				var n int64
+				if err := s.View(ctx, func(tx store.Tx) (err error) {
+					n, err = tx.Audit().SpoolMark(ctx, id)
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			set := func(id string, n int64) error {
+				return s.Update(ctx, func(tx store.Tx) error { return tx.Audit().SetSpoolMark(ctx, id, n) })
+			}
+			if n := mark("a"); n != 0 {
+				t.Fatalf("mark of a new spool = %d, want 0", n)
+			}
+			for _, n := range []int64{5, 9} {
+				if err := set("a", n); err != nil {
+					t.Fatal(err)
+				}
+				if got := mark("a"); got != n {
+					t.Fatalf("mark = %d, want %d", got, n)
+				}
+			}
+			if err := set("b", 2); err != nil {
+				t.Fatal(err)
+			}
+			failed := errors.New("rolled back")
+			if err := s.Update(ctx, func(tx store.Tx) error {
+				if err := tx.Audit().SetSpoolMark(ctx, "a", 12); err != nil {
+					return err
+				}
+				return failed
+			}); !errors.Is(err, failed) {
+				t.Fatalf("Update = %v", err)
+			}
+			if a, b := mark("a"), mark("b"); a != 9 || b != 2 {
+				t.Fatalf("marks a=%d b=%d, want 9 and 2", a, b)
+			}
+			if err := s.View(ctx, func(tx store.Tx) error { return tx.Audit().SetSpoolMark(ctx, "a", 1) }); err == nil {
+				t.Fatal("a read-only transaction set a mark")
 			}
 		})
 	}
