@@ -48,7 +48,8 @@ type Config struct {
 	// it to disk; every WriteEvery it writes them to the store. Without a
 	// spool, Run writes them to the store every FlushEvery. Open writes the
 	// entries a stopped process left in the spool. A spool another process
-	// holds is not used (an info line is logged).
+	// holds, or one that cannot be created or locked, is not used (that is
+	// logged).
 	Spool string
 	// WriteEvery is how often Run writes spooled entries to the store
 	// (one second when zero), and at once when a batch's worth waits.

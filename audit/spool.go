@@ -49,6 +49,10 @@ var spoolCRC = crc32.MakeTable(crc32.Castagnoli)
 // spool (another process on the same data folder).
 var errSpoolBusy = errors.New("audit: the spool is in use by another process")
 
+// errSpoolUnusable wraps openSpool's failures to create, open or lock the
+// file (a read-only folder, a file system without locks).
+var errSpoolUnusable = errors.New("audit: the spool cannot be used")
+
 // spool is an open spool file, locked against other processes.
 type spool struct {
 	f     *os.File
@@ -80,14 +84,14 @@ type spoolRecord struct {
 func openSpool(path string) (*spool, []spoolRecord, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
-		return nil, nil, fmt.Errorf("audit: open spool: %w", err)
+		return nil, nil, fmt.Errorf("%w: %w", errSpoolUnusable, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		_ = f.Close() // the lock's error is the one to report
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, nil, errSpoolBusy
 		}
-		return nil, nil, fmt.Errorf("audit: lock spool: %w", err)
+		return nil, nil, fmt.Errorf("%w: lock: %w", errSpoolUnusable, err)
 	}
 	s, recs, err := readSpool(f)
 	if err != nil {
@@ -215,12 +219,17 @@ func recordOf(h *Hasher, body []byte) (store.AuditRecord, error) {
 
 // openSpool opens the spool at path for l and queues its records that the
 // store does not hold yet; Open then writes them. Another process holding
-// the spool leaves l without one (entries then go to the store every
-// FlushEvery, as without a spool).
+// the spool, or a spool that cannot be created, opened or locked, leaves l
+// without one (entries then go to the store every FlushEvery, as without a
+// spool); a file that is there but cannot be read as a spool is an error.
 func (l *Log) openSpool(ctx context.Context, path string) error {
 	s, recs, err := openSpool(path)
-	if errors.Is(err, errSpoolBusy) {
+	switch {
+	case errors.Is(err, errSpoolBusy):
 		l.cfg.Logger.Info("audit: the spool is held by another process; this one writes recorded entries without it", "spool", path)
+		return nil
+	case errors.Is(err, errSpoolUnusable):
+		l.cfg.Logger.Warn("audit: recorded entries are written without a spool", "spool", path, "error", err.Error())
 		return nil
 	}
 	if err != nil {

@@ -223,6 +223,17 @@ func TestSpoolFile(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("a folder that cannot hold one", func(t *testing.T) {
+		// The log works without a spool, as it did before spools.
+		l := openSpooled(t, storetest.OpenSQLite(t, nil), filepath.Join(dir, "missing", "audit.spool"))
+		if l.spool != nil {
+			t.Fatal("a spool in a folder that does not exist")
+		}
+		recordReads(l, "a", 5)
+		if err := l.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Run("not a spool", func(t *testing.T) {
 		path := filepath.Join(dir, "other")
 		if err := os.WriteFile(path, []byte("some other file, long enough to hold a spool header\n"), 0o600); err != nil {
