@@ -180,13 +180,13 @@ func keptKeys(target, keys string) string {
 // searchOne loads the population into st when it is empty, then runs the
 // search scenario on it. keys is the folder of the master key sealing the
 // platform's signing keys ("": a temporary one, removed afterwards).
-func (c *benchCmd) searchOne(ctx context.Context, st store.Store, name, keys, dir string, copies int, o bench.SearchOptions, log *slog.Logger) (bench.SearchResult, error) {
+func (c *benchCmd) searchOne(ctx context.Context, st store.Store, name, keys, dir string, copies int, o bench.SearchOptions, log *slog.Logger) (_ bench.SearchResult, err error) {
 	// The audit log spools recorded entries as `yitong serve` does.
 	tmp, err := os.MkdirTemp("", "yitong-bench-spool-")
 	if err != nil {
 		return bench.SearchResult{}, err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { err = errors.Join(err, os.RemoveAll(tmp)) }()
 	p, err := openPlatformSpool(ctx, st, log, "", filepath.Join(tmp, spoolFile))
 	if err != nil {
 		return bench.SearchResult{}, err
