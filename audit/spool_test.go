@@ -82,6 +82,23 @@ func mustSM3(t *testing.T) *Hasher {
 	return h
 }
 
+// spooledLog opens a fresh store of b and a log spooling in a fresh
+// folder.
+func spooledLog(t *testing.T, b storetest.Backend) (store.Store, string, *Log) {
+	t.Helper()
+	st, path := b.Open(t, nil), filepath.Join(t.TempDir(), "audit.spool")
+	return st, path, openSpooled(t, st, path)
+}
+
+// holds fails t unless the store's placed entries are the reads
+// recordReads made for tags, in order.
+func holds(t *testing.T, st store.Store, tags ...string) {
+	t.Helper()
+	if got, exp := requests(t, st), want(tags...); fmt.Sprint(got) != fmt.Sprint(exp) {
+		t.Fatalf("the store holds %v, want %v", got, exp)
+	}
+}
+
 func want(tags ...string) []string {
 	var out []string
 	for _, tag := range tags {
@@ -97,20 +114,15 @@ func TestSpool(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
 			t.Run("spooled entries reach the store at the next open", func(t *testing.T) {
-				st, path := b.Open(t, nil), filepath.Join(t.TempDir(), "audit.spool")
-				l := openSpooled(t, st, path)
+				st, path, l := spooledLog(t, b)
 				recordReads(l, "a", 5)
 				if n := l.spoolStep(); n != 5 {
 					t.Fatalf("%d entries spooled, want 5", n)
 				}
-				if got := requests(t, st); len(got) != 0 {
-					t.Fatalf("the store holds %v before any write", got)
-				}
+				holds(t, st)
 				crash(t, l)
 				l = openSpooled(t, st, path)
-				if got := requests(t, st); fmt.Sprint(got) != fmt.Sprint(want("a")) {
-					t.Fatalf("after the restart the store holds %v, want %v", got, want("a"))
-				}
+				holds(t, st, "a")
 				// Written, the spool is emptied: a third open writes nothing.
 				recordReads(l, "b", 5)
 				if err := l.Flush(ctx); err != nil {
@@ -118,13 +130,10 @@ func TestSpool(t *testing.T) {
 				}
 				crash(t, l)
 				openSpooled(t, st, path)
-				if got := requests(t, st); fmt.Sprint(got) != fmt.Sprint(want("a", "b")) {
-					t.Fatalf("the store holds %v, want %v", got, want("a", "b"))
-				}
+				holds(t, st, "a", "b")
 			})
 			t.Run("records the store holds are not written twice", func(t *testing.T) {
-				st, path := b.Open(t, nil), filepath.Join(t.TempDir(), "audit.spool")
-				l := openSpooled(t, st, path)
+				st, path, l := spooledLog(t, b)
 				recordReads(l, "a", 5)
 				l.spoolStep()
 				kept, err := os.ReadFile(path)
@@ -147,13 +156,10 @@ func TestSpool(t *testing.T) {
 					t.Fatal(err)
 				}
 				openSpooled(t, st, path)
-				if got := requests(t, st); fmt.Sprint(got) != fmt.Sprint(want("a", "b")) {
-					t.Fatalf("the store holds %v, want %v", got, want("a", "b"))
-				}
+				holds(t, st, "a", "b")
 			})
 			t.Run("a spool that fails is left, its entries kept", func(t *testing.T) {
-				st, path := b.Open(t, nil), filepath.Join(t.TempDir(), "audit.spool")
-				l := openSpooled(t, st, path)
+				st, path, l := spooledLog(t, b)
 				recordReads(l, "a", 5)
 				l.spoolStep()
 				// The file fails under the log (a disk gone): appending and
@@ -173,13 +179,10 @@ func TestSpool(t *testing.T) {
 					t.Fatal(err)
 				}
 				openSpooled(t, st, path)
-				if got := requests(t, st); fmt.Sprint(got) != fmt.Sprint(want("a", "b", "c")) {
-					t.Fatalf("the store holds %v, want %v", got, want("a", "b", "c"))
-				}
+				holds(t, st, "a", "b", "c")
 			})
 			t.Run("a torn last record is dropped", func(t *testing.T) {
-				st, path := b.Open(t, nil), filepath.Join(t.TempDir(), "audit.spool")
-				l := openSpooled(t, st, path)
+				st, path, l := spooledLog(t, b)
 				recordReads(l, "a", 5)
 				l.spoolStep()
 				recordReads(l, "b", 1)
@@ -193,9 +196,7 @@ func TestSpool(t *testing.T) {
 					t.Fatal(err)
 				}
 				openSpooled(t, st, path)
-				if got := requests(t, st); fmt.Sprint(got) != fmt.Sprint(want("a")) {
-					t.Fatalf("the store holds %v, want %v", got, want("a"))
-				}
+				holds(t, st, "a")
 			})
 		})
 	}
