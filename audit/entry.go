@@ -161,7 +161,12 @@ func (e *Entry) terms() []store.AuditTerm {
 // resource (the entries of writes: each written version must be traceable).
 func (e *Entry) recordAll(h *Hasher) store.AuditRecord {
 	e.normalize()
-	body := e.Marshal()
+	return e.record(h, e.Marshal())
+}
+
+// record is what the store keeps of the entry whose canonical bytes are
+// body, waiting for the sequencer (Index -1).
+func (e *Entry) record(h *Hasher, body []byte) store.AuditRecord {
 	return store.AuditRecord{Index: -1, Recorded: e.Time, LeafHash: h.HashLeaf(body), Body: body, Terms: e.terms(),
 		Action: e.Action, Act: ActCode(e.Action), Outcome: e.Outcome}
 }

@@ -213,8 +213,7 @@ func recordOf(h *Hasher, body []byte) (store.AuditRecord, error) {
 	if err != nil {
 		return store.AuditRecord{}, err
 	}
-	return store.AuditRecord{Index: -1, Recorded: e.Time, LeafHash: h.HashLeaf(body), Body: body, Terms: e.terms(),
-		Action: e.Action, Act: ActCode(e.Action), Outcome: e.Outcome}, nil
+	return e.record(h, body), nil
 }
 
 // openSpool opens the spool at path for l and queues its records that the
