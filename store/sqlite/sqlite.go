@@ -79,6 +79,8 @@ var writerPragmas = []string{"PRAGMA mmap_size = 1073741824"}
 // writer committing every FlushEvery, mapped readers spent their time
 // unmapping and faulting pages back in: at 1,000,000 resources, 8 search
 // clients managed 397 searches/s mapped and 764/s reading (BENCHMARKS.md).
+// Since the audit spool the writer commits about once a second under
+// read load; mapping again then gave no consistent gain (BENCHMARKS.md).
 var readerPragmas = []string{"PRAGMA mmap_size = 0"}
 
 func init() {
